@@ -1,0 +1,126 @@
+// Package haproxytest runs a real Debian haproxy on loopback for tests: the
+// third-party proxy whose soft stop (SIGUSR1: stop listening, let live
+// connections finish) and hard stop (SIGTERM: cut everything) the probes must
+// tell apart. It is a test helper, not a fake: the proxy is the real binary.
+package haproxytest
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Mode is haproxy's proxy mode.
+type Mode string
+
+const (
+	TCP  Mode = "tcp"
+	HTTP Mode = "http"
+)
+
+// Proxy is a running haproxy with one frontend on Addr forwarding to a backend.
+type Proxy struct {
+	Addr string // loopback address clients dial
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	done chan struct{}
+	mu   sync.Mutex
+	err  error
+}
+
+// FreePort returns a loopback address with a port nobody listens on right now.
+func FreePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// Start runs haproxy in front of backend and waits until its frontend accepts
+// connections. The process is killed at test cleanup if still running. Tests
+// that need haproxy skip nothing: a missing binary fails the test with the
+// package to install.
+func Start(t testing.TB, mode Mode, backend string) *Proxy {
+	t.Helper()
+	bin, err := exec.LookPath("haproxy")
+	if err != nil {
+		for _, p := range []string{"/usr/sbin/haproxy", "/usr/local/sbin/haproxy"} {
+			if _, e := os.Stat(p); e == nil {
+				bin, err = p, nil
+				break
+			}
+		}
+	}
+	if err != nil {
+		t.Fatalf("haproxy not found: install Debian's haproxy (apt-get install haproxy): %v", err)
+	}
+	addr := FreePort(t)
+	cfg := fmt.Sprintf(`global
+  maxconn 40000
+defaults
+  mode %s
+  timeout connect 2s
+  timeout client 1h
+  timeout server 1h
+  timeout tunnel 1h
+frontend fe
+  bind %s
+  default_backend be
+backend be
+  server s1 %s
+`, mode, addr, backend)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &Proxy{Addr: addr, out: &bytes.Buffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(bin, "-db", "-f", path)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start haproxy: %v", err)
+	}
+	go func() { err := p.cmd.Wait(); p.mu.Lock(); p.err = err; p.mu.Unlock(); close(p.done) }()
+	t.Cleanup(func() { p.cmd.Process.Kill(); <-p.done })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return p
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("haproxy exited before listening: %s", p.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("haproxy did not listen on %s: %v\n%s", addr, err, p.out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// SoftStop sends SIGUSR1: haproxy closes its listeners and exits once every
+// live connection has ended.
+func (p *Proxy) SoftStop() error { return p.cmd.Process.Signal(syscall.SIGUSR1) }
+
+// HardStop sends SIGTERM: haproxy exits at once, cutting every connection.
+func (p *Proxy) HardStop() error { return p.cmd.Process.Signal(syscall.SIGTERM) }
+
+// Done is closed when the haproxy process has exited.
+func (p *Proxy) Done() <-chan struct{} { return p.done }
+
+// Output is what haproxy printed so far (for failure messages).
+func (p *Proxy) Output() string { return strings.TrimSpace(p.out.String()) }

@@ -1,0 +1,69 @@
+// Package ledger is drainproof's single record of what happened during a run:
+// an append-only, concurrency-safe stream of small events (probe results, API
+// changes, disruptions), written as JSON lines. Verdicts and reports read only
+// the ledger, so a run can be judged again later from ledger.jsonl alone.
+package ledger
+
+import "time"
+
+// Kind names what an event says happened. The set is closed: verdicts switch on it.
+type Kind string
+
+// Connection lifecycle (ssh, http probes). Every connection that reached
+// Established ends in exactly one of ClosedByClient, ClosedByServer or Drop.
+const (
+	Dial           Kind = "dial"             // a connection attempt started
+	Established    Kind = "established"      // handshake done, session usable
+	DialFailure    Kind = "dial-failure"     // never established (refused, timeout, auth); not a drop
+	Stall          Kind = "stall"            // a heartbeat came back late, the connection lived
+	ClosedByClient Kind = "closed-by-client" // the probe ended it cleanly at its scheduled lifetime
+	ClosedByServer Kind = "closed-by-server" // the server ended it cleanly at its scheduled lifetime
+	Drop           Kind = "drop"             // ended any other way; Cause says how
+)
+
+// Request-level results (http probe requests, load attack hits, outbound calls).
+const (
+	Request  Kind = "request"  // one HTTP request/response through a probe connection
+	Hit      Kind = "hit"      // one vegeta attack result
+	Outbound Kind = "outbound" // one call made by the in-pod caller during its own shutdown
+)
+
+// Kubernetes API observations (watch) and harness actions (disrupt).
+const (
+	PodCreated      Kind = "pod-created"
+	PodReady        Kind = "pod-ready"
+	PodNotReady     Kind = "pod-not-ready"
+	PodDeleting     Kind = "pod-deleting"     // deletionTimestamp set: SIGTERM / preStop begins
+	ContainerExited Kind = "container-exited" // Detail["container"], Code = exit code
+	PodGone         Kind = "pod-gone"         // object removed from the API
+	EndpointAdded   Kind = "endpoint-added"   // Pod's address became ready in an EndpointSlice
+	EndpointRemoved Kind = "endpoint-removed" // Pod's address left (or went unready in) an EndpointSlice
+	DisruptionStart Kind = "disruption-start" // Detail["action"]
+	DisruptionDone  Kind = "disruption-done"  // the action's "done" condition held
+	Note            Kind = "note"             // free text for humans; never judged
+)
+
+// Event is one record. Fields are optional except Time and Kind; which ones are
+// set depends on Kind. Time is wall-clock from the recording process (1 ms
+// resolution when written); APITime keeps Kubernetes' own 1 s timestamps apart.
+type Event struct {
+	Seq     int64             `json:"seq"`
+	Time    time.Time         `json:"t"`
+	Kind    Kind              `json:"kind"`
+	Probe   string            `json:"probe,omitempty"`   // ssh, http, load, outbound, watch, disrupt
+	Conn    string            `json:"conn,omitempty"`    // probe connection id, e.g. ssh-007
+	Target  string            `json:"target,omitempty"`  // address or URL the probe used
+	Peer    string            `json:"peer,omitempty"`    // address the server saw (the proxy or pod carrying it)
+	Pod     string            `json:"pod,omitempty"`     // namespace/name this event is attributed to
+	Cause   string            `json:"cause,omitempty"`   // eof, reset, timeout, refused, ... for drops/failures
+	Code    int               `json:"code,omitempty"`    // HTTP status or exit code
+	Latency time.Duration     `json:"latency,omitempty"` // nanoseconds
+	Error   string            `json:"error,omitempty"`
+	APITime *time.Time        `json:"api_time,omitempty"` // Kubernetes' own timestamp, when there is one
+	Detail  map[string]string `json:"detail,omitempty"`
+}
+
+// IsConnectionEnd reports whether e ends a connection's life.
+func (e Event) IsConnectionEnd() bool {
+	return e.Kind == ClosedByClient || e.Kind == ClosedByServer || e.Kind == Drop
+}

@@ -1,0 +1,141 @@
+package ledger
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Sink receives every event the ledger accepts, in Seq order, one call at a
+// time. Close flushes. Modelled on vegeta's reporters.
+type Sink interface {
+	Add(Event) error
+	Close() error
+}
+
+// Ledger is append-only and safe for concurrent use. Add stamps Seq (and Time
+// when zero) under one lock, so Seq order is the order events were accepted.
+type Ledger struct {
+	mu     sync.Mutex
+	events []Event
+	sinks  []Sink
+	err    error // first sink error; later Adds still record in memory
+	closed bool
+	now    func() time.Time
+}
+
+// New returns an empty ledger that forwards to sinks.
+func New(sinks ...Sink) *Ledger { return &Ledger{sinks: sinks, now: time.Now} }
+
+// Add records e. Adding to a closed ledger is an error (a probe outlived its run).
+func (l *Ledger) Add(e Event) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return errors.New("ledger: add after close")
+	}
+	if e.Time.IsZero() {
+		e.Time = l.now()
+	}
+	e.Seq = int64(len(l.events) + 1)
+	l.events = append(l.events, e)
+	for _, s := range l.sinks {
+		if err := s.Add(e); err != nil && l.err == nil {
+			l.err = fmt.Errorf("ledger sink: %w", err)
+		}
+	}
+	return nil
+}
+
+// Events returns a copy of everything recorded so far, sorted by Time (ties by Seq).
+func (l *Ledger) Events() []Event {
+	l.mu.Lock()
+	out := append([]Event(nil), l.events...)
+	l.mu.Unlock()
+	Sort(out)
+	return out
+}
+
+// Len is the number of events recorded.
+func (l *Ledger) Len() int { l.mu.Lock(); defer l.mu.Unlock(); return len(l.events) }
+
+// Close closes every sink and returns the first error any sink reported.
+func (l *Ledger) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return l.err
+	}
+	l.closed = true
+	for _, s := range l.sinks {
+		if err := s.Close(); err != nil && l.err == nil {
+			l.err = fmt.Errorf("ledger sink close: %w", err)
+		}
+	}
+	return l.err
+}
+
+// Sort orders events by Time, then Seq.
+func Sort(es []Event) {
+	sort.SliceStable(es, func(i, j int) bool {
+		if !es[i].Time.Equal(es[j].Time) {
+			return es[i].Time.Before(es[j].Time)
+		}
+		return es[i].Seq < es[j].Seq
+	})
+}
+
+// JSONLines is a Sink writing one JSON object per line, times truncated to 1 ms.
+type JSONLines struct {
+	f *os.File
+	w *bufio.Writer
+	e *json.Encoder
+}
+
+// CreateJSONLines creates (truncates) path.
+func CreateJSONLines(path string) (*JSONLines, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	w := bufio.NewWriter(f)
+	return &JSONLines{f: f, w: w, e: json.NewEncoder(w)}, nil
+}
+
+func (j *JSONLines) Add(e Event) error {
+	e.Time = e.Time.Truncate(time.Millisecond)
+	return j.e.Encode(e)
+}
+
+func (j *JSONLines) Close() error {
+	err := j.w.Flush()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// ReadJSONLines loads a ledger file written by JSONLines.
+func ReadJSONLines(path string) ([]Event, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Event
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for n := 1; sc.Scan(); n++ {
+		var e Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
+		}
+		out = append(out, e)
+	}
+	return out, sc.Err()
+}
