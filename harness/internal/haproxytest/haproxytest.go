@@ -30,7 +30,7 @@ const (
 type Proxy struct {
 	Addr string // loopback address clients dial
 	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	out  *syncBuffer
 	done chan struct{}
 	mu   sync.Mutex
 	err  error
@@ -85,7 +85,7 @@ backend be
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{Addr: addr, out: &bytes.Buffer{}, done: make(chan struct{})}
+	p := &Proxy{Addr: addr, out: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, "-db", "-f", path)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -124,3 +124,16 @@ func (p *Proxy) Done() <-chan struct{} { return p.done }
 
 // Output is what haproxy printed so far (for failure messages).
 func (p *Proxy) Output() string { return strings.TrimSpace(p.out.String()) }
+
+// syncBuffer lets haproxy's output be read while exec's copier writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
