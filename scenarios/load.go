@@ -1,0 +1,162 @@
+package scenarios
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+//go:embed catalog/*.yaml manifests/*.yaml
+var embedded embed.FS
+
+// Catalog is a set of scenarios with their manifests, keyed by name.
+type Catalog struct {
+	byName map[string]*Scenario
+	files  fs.FS // where Manifests paths resolve (embedded catalog or a user dir)
+}
+
+// Builtin loads the embedded catalog. It is validated as a whole (twins exist
+// and point back), so a broken catalog is caught by unit tests, not at run time.
+func Builtin() (*Catalog, error) {
+	c := &Catalog{byName: map[string]*Scenario{}, files: embedded}
+	entries, err := fs.ReadDir(embedded, "catalog")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		p := path.Join("catalog", e.Name())
+		b, err := fs.ReadFile(embedded, p)
+		if err != nil {
+			return nil, err
+		}
+		s, err := Parse(p, b)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := c.byName[s.Name]; dup {
+			return nil, fmt.Errorf("%s: name %q is used by another scenario", p, s.Name)
+		}
+		c.byName[s.Name] = s
+	}
+	if err := c.validateLinks(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Resolve finds a scenario by catalog name or, when ref is a path to a file,
+// loads that file (its manifests resolve relative to its directory).
+func (c *Catalog) Resolve(ref string) (*Scenario, fs.FS, error) {
+	if s, ok := c.byName[ref]; ok {
+		return s, c.files, nil
+	}
+	if strings.HasSuffix(ref, ".yaml") || strings.HasSuffix(ref, ".yml") || strings.ContainsRune(ref, os.PathSeparator) {
+		b, err := os.ReadFile(ref)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--scenario %s: %w", ref, err)
+		}
+		s, err := Parse(ref, b)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, os.DirFS(filepath.Dir(ref)), nil
+	}
+	return nil, nil, fmt.Errorf("--scenario %q: no such scenario (see `drainproof list`) and not a .yaml file", ref)
+}
+
+// Get returns a catalog scenario by name.
+func (c *Catalog) Get(name string) (*Scenario, bool) { s, ok := c.byName[name]; return s, ok }
+
+// Names lists the catalog, sorted.
+func (c *Catalog) Names() []string {
+	out := make([]string, 0, len(c.byName))
+	for n := range c.byName {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ManifestTemplate returns the raw manifest template of s.
+func ManifestTemplate(files fs.FS, s *Scenario) ([]byte, error) {
+	b, err := fs.ReadFile(files, s.Manifests)
+	if err != nil {
+		return nil, fmt.Errorf("%s: manifests: %w", s.Source, err)
+	}
+	return b, nil
+}
+
+// Parse decodes one scenario strictly and validates it on its own.
+func Parse(source string, b []byte) (*Scenario, error) {
+	j, err := yaml.YAMLToJSON(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not valid YAML: %w", source, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.DisallowUnknownFields()
+	var s Scenario
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("%s: %s", source, jsonFieldError(err))
+	}
+	s.Source = source
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return &s, nil
+}
+
+// jsonFieldError rewrites encoding/json errors so they name the field path.
+func jsonFieldError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %s: expected %s, got %s", te.Field, te.Type, te.Value)
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "json: ")
+	if strings.HasPrefix(msg, "unknown field") {
+		return msg + " (not part of " + APIVersion + " Scenario)"
+	}
+	return msg
+}
+
+func (c *Catalog) validateLinks() error {
+	for _, name := range c.Names() {
+		s := c.byName[name]
+		for _, t := range s.Twins {
+			tw, ok := c.byName[t]
+			if !ok {
+				return fmt.Errorf("%s: twins: %q is not in the catalog", s.Source, t)
+			}
+			if !slices.Contains(tw.NegativeControlOf, s.Name) {
+				return fmt.Errorf("%s: negativeControlOf must list %q (it is listed as a twin of it)", tw.Source, s.Name)
+			}
+		}
+		for _, g := range s.NegativeControlOf {
+			good, ok := c.byName[g]
+			if !ok {
+				return fmt.Errorf("%s: negativeControlOf: %q is not in the catalog", s.Source, g)
+			}
+			if !slices.Contains(good.Twins, s.Name) {
+				return fmt.Errorf("%s: twins must list %q (it names itself a negative control of it)", good.Source, s.Name)
+			}
+		}
+		if _, err := fs.Stat(c.files, s.Manifests); err != nil {
+			return fmt.Errorf("%s: manifests: %q not found", s.Source, s.Manifests)
+		}
+	}
+	return nil
+}
+
+// IsNegativeControl reports whether s is a known-bad twin that must fail.
+func (s *Scenario) IsNegativeControl() bool { return len(s.NegativeControlOf) > 0 }

@@ -1,0 +1,76 @@
+package scenarios
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"strings"
+	"text/template"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/yaml"
+)
+
+// Values are what a manifest template may use. Every field is set by the run
+// engine; a template that names anything else fails to render (missingkey=error).
+type Values struct {
+	Namespace     string
+	FixturesImage string // our Go fixtures: /usr/local/bin/{sshd,httpd,caller,drainwait}
+	GatewayImage  string // Debian haproxy + nginx, with the fixtures copied in
+	SSHSecret     string // Secret with host_key and authorized_keys for fixtures/sshd
+	Params        map[string]string
+}
+
+// Render executes s's manifest template and decodes the objects it yields.
+// It is pure: same scenario files and values, same objects.
+func Render(files fs.FS, s *Scenario, v Values) ([]*unstructured.Unstructured, error) {
+	raw, err := ManifestTemplate(files, s)
+	if err != nil {
+		return nil, err
+	}
+	if v.Params == nil {
+		v.Params = s.Params
+	}
+	t := template.New(s.Manifests).Option("missingkey=error")
+	t.Funcs(template.FuncMap{
+		"include": func(name string, data any) (string, error) {
+			var b bytes.Buffer
+			err := t.ExecuteTemplate(&b, name, data)
+			return b.String(), err
+		},
+		"indent": func(n int, s string) string {
+			pad := strings.Repeat(" ", n)
+			return strings.ReplaceAll(s, "\n", "\n"+pad)
+		},
+	})
+	if _, err := t.Parse(string(raw)); err != nil {
+		return nil, fmt.Errorf("%s: manifests %s: %w", s.Source, s.Manifests, err)
+	}
+	var out bytes.Buffer
+	if err := t.Execute(&out, v); err != nil {
+		return nil, fmt.Errorf("%s: manifests %s: %w", s.Source, s.Manifests, err)
+	}
+	return decodeObjects(s.Manifests, out.Bytes())
+}
+
+func decodeObjects(name string, b []byte) ([]*unstructured.Unstructured, error) {
+	dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
+	var objs []*unstructured.Unstructured
+	for i := 0; ; i++ {
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			if err.Error() == "EOF" {
+				return objs, nil
+			}
+			return nil, fmt.Errorf("%s: object %d: %w\n%s", name, i, err, b)
+		}
+		if len(m) == 0 {
+			continue
+		}
+		u := &unstructured.Unstructured{Object: m}
+		if u.GetKind() == "" || u.GetAPIVersion() == "" || u.GetName() == "" {
+			return nil, fmt.Errorf("%s: object %d: needs apiVersion, kind and metadata.name", name, i)
+		}
+		objs = append(objs, u)
+	}
+}

@@ -1,0 +1,135 @@
+// Package scenarios is drainproof's catalog as data: every scenario is a YAML
+// file embedded in the binary (or given by path), loaded strictly (unknown
+// fields rejected) and validated so that every error names the file and field.
+//
+// A scenario is one claim about draining ("rolling the gateway drops no SSH
+// session") plus how to provoke it: the Kubernetes objects to create, the
+// traffic to hold open, the disruption, and the expectations the verdict
+// checks. A good scenario names its known-bad twins; a twin names the
+// scenario it controls and must fail, with its drops attributed to the pods
+// the disruption stopped.
+package scenarios
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// APIVersion is the schema version of scenario files.
+const APIVersion = "drainproof.dev/v1alpha1"
+
+// Scenario is one file of the catalog.
+type Scenario struct {
+	APIVersion  string            `json:"apiVersion"`
+	Kind        string            `json:"kind"` // "Scenario"
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	Labels      map[string]string `json:"labels,omitempty"` // selectable with suite -labels (profile=..., suite=smoke)
+	// Twins are the known-bad scenarios that must fail where this one passes.
+	Twins []string `json:"twins,omitempty"`
+	// NegativeControlOf names the good scenarios this known-bad twin controls.
+	NegativeControlOf []string `json:"negativeControlOf,omitempty"`
+	// Manifests is a Go text/template of Kubernetes objects, relative to the
+	// scenario file (embedded scenarios: inside this package's manifests/).
+	Manifests string            `json:"manifests"`
+	Params    map[string]string `json:"params,omitempty"` // template values; see Values
+	// Ready lists workloads ("deployment/NAME") that must be available before traffic starts.
+	Ready      []string   `json:"ready"`
+	Probes     Probes     `json:"probes"`
+	Disruption Disruption `json:"disruption"`
+	Expect     Expect     `json:"expect"`
+	// Timeout bounds the whole run after the objects are ready.
+	Timeout Duration `json:"timeout"`
+
+	// Source is where the scenario was loaded from (file path); not in YAML.
+	Source string `json:"-"`
+}
+
+// Probes is the traffic held through the disruption. Services are reached
+// from the harness through their NodePort on a cluster node.
+type Probes struct {
+	SSH      *SSHProbe      `json:"ssh,omitempty"`
+	HTTP     *HTTPProbe     `json:"http,omitempty"`
+	Load     *LoadProbe     `json:"load,omitempty"`
+	Outbound *OutboundProbe `json:"outbound,omitempty"`
+}
+
+// SSHProbe holds SSH sessions through a Service (the gateway's TCP listener).
+type SSHProbe struct {
+	Service   string   `json:"service"`
+	Port      int      `json:"port"` // the Service port; its NodePort is dialled
+	Sessions  int      `json:"sessions"`
+	Heartbeat Duration `json:"heartbeat,omitempty"`
+	Lifetime  Duration `json:"lifetime"`
+}
+
+// HTTPProbe holds keep-alive HTTP connections with periodic requests.
+type HTTPProbe struct {
+	Service     string   `json:"service"`
+	Port        int      `json:"port"`
+	Path        string   `json:"path,omitempty"`
+	Connections int      `json:"connections"`
+	Interval    Duration `json:"interval,omitempty"`
+	Lifetime    Duration `json:"lifetime"`
+}
+
+// LoadProbe is a constant-rate vegeta attack.
+type LoadProbe struct {
+	Service  string   `json:"service"`
+	Port     int      `json:"port"`
+	Path     string   `json:"path,omitempty"`
+	Rate     int      `json:"rate"`
+	Duration Duration `json:"duration"`
+}
+
+// OutboundProbe follows the logs of an in-pod caller (fixtures/caller) and
+// turns each call it made into an Outbound event.
+type OutboundProbe struct {
+	Selector  string `json:"selector"`  // label selector of the caller pods, e.g. app=caller
+	Container string `json:"container"` // the caller container
+}
+
+// Disruption is what the run does to the cluster once traffic is established.
+type Disruption struct {
+	Action string `json:"action"` // one of Actions
+	// Target is "deployment/NAME" (rollout-restart, scale-zero) or a pod label
+	// selector "pods/app=NAME" (delete, force-delete, evict: the first pod by name).
+	Target string `json:"target"`
+	// Grace overrides the pod's terminationGracePeriodSeconds for delete (nil: the pod's own).
+	Grace   *int64   `json:"grace,omitempty"`
+	Timeout Duration `json:"timeout,omitempty"` // how long "done" may take (default 3m)
+}
+
+// Actions are the disruptions drainproof knows.
+var Actions = []string{"rollout-restart", "delete", "force-delete", "evict", "scale-zero"}
+
+// Expect is what a good scenario claims; its twins must fail the same claim.
+type Expect struct {
+	MaxDrops           *int     `json:"maxDrops,omitempty"` // default 0
+	MaxDialFailures    *int     `json:"maxDialFailures,omitempty"`
+	MinSuccessRatio    *float64 `json:"minSuccessRatio,omitempty"`
+	Window             Duration `json:"window,omitempty"`
+	MinOutboundSuccess *float64 `json:"minOutboundSuccess,omitempty"`
+	OutboundContainer  string   `json:"outboundContainer,omitempty"`
+	MaxLinger          Duration `json:"maxLinger,omitempty"`
+	MaxDrainTime       Duration `json:"maxDrainTime,omitempty"`
+}
+
+// Duration is a time.Duration written as "30s" in YAML.
+type Duration struct{ time.Duration }
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"30s\", got %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("duration %q: %v", s, err)
+	}
+	d.Duration = v
+	return nil
+}

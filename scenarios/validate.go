@@ -1,0 +1,171 @@
+package scenarios
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+var nameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// Validate checks one scenario on its own; errors name the field.
+func (s *Scenario) Validate() error {
+	if s.APIVersion != APIVersion {
+		return fmt.Errorf("apiVersion: must be %q, got %q", APIVersion, s.APIVersion)
+	}
+	if s.Kind != "Scenario" {
+		return fmt.Errorf("kind: must be \"Scenario\", got %q", s.Kind)
+	}
+	if !nameRE.MatchString(s.Name) || len(s.Name) > 40 {
+		return fmt.Errorf("name: %q must be a DNS label of at most 40 characters", s.Name)
+	}
+	if s.Description == "" {
+		return fmt.Errorf("description: required (say what the scenario proves)")
+	}
+	if s.Manifests == "" {
+		return fmt.Errorf("manifests: required")
+	}
+	if len(s.NegativeControlOf) > 0 && len(s.Twins) > 0 {
+		return fmt.Errorf("twins: a negative control (negativeControlOf %v) has no twins of its own", s.NegativeControlOf)
+	}
+	for i, r := range s.Ready {
+		if kind, name, ok := strings.Cut(r, "/"); !ok || kind != "deployment" || name == "" {
+			return fmt.Errorf("ready[%d]: %q must be deployment/NAME", i, r)
+		}
+	}
+	if err := s.Probes.validate(); err != nil {
+		return fmt.Errorf("probes.%w", err)
+	}
+	if err := s.Disruption.validate(); err != nil {
+		return fmt.Errorf("disruption.%w", err)
+	}
+	if err := s.Expect.validate(); err != nil {
+		return fmt.Errorf("expect.%w", err)
+	}
+	if s.Timeout.Duration <= 0 {
+		return fmt.Errorf("timeout: required and > 0")
+	}
+	return nil
+}
+
+func positive(field string, d Duration) error {
+	if d.Duration <= 0 {
+		return fmt.Errorf("%s: must be > 0", field)
+	}
+	return nil
+}
+
+func (p Probes) validate() error {
+	if p.SSH == nil && p.HTTP == nil && p.Load == nil && p.Outbound == nil {
+		return fmt.Errorf("ssh: at least one of ssh, http, load, outbound is required")
+	}
+	if s := p.SSH; s != nil {
+		if err := servicePort("ssh", s.Service, s.Port); err != nil {
+			return err
+		}
+		if s.Sessions <= 0 {
+			return fmt.Errorf("ssh.sessions: must be > 0")
+		}
+		if err := positive("ssh.lifetime", s.Lifetime); err != nil {
+			return err
+		}
+		if s.Heartbeat.Duration < 0 {
+			return fmt.Errorf("ssh.heartbeat: must be > 0")
+		}
+	}
+	if h := p.HTTP; h != nil {
+		if err := servicePort("http", h.Service, h.Port); err != nil {
+			return err
+		}
+		if h.Connections <= 0 {
+			return fmt.Errorf("http.connections: must be > 0")
+		}
+		if err := positive("http.lifetime", h.Lifetime); err != nil {
+			return err
+		}
+	}
+	if l := p.Load; l != nil {
+		if err := servicePort("load", l.Service, l.Port); err != nil {
+			return err
+		}
+		if l.Rate <= 0 {
+			return fmt.Errorf("load.rate: must be > 0")
+		}
+		if err := positive("load.duration", l.Duration); err != nil {
+			return err
+		}
+	}
+	if o := p.Outbound; o != nil {
+		if o.Selector == "" || !strings.Contains(o.Selector, "=") {
+			return fmt.Errorf("outbound.selector: must be a label selector like app=caller")
+		}
+		if o.Container == "" {
+			return fmt.Errorf("outbound.container: required")
+		}
+	}
+	return nil
+}
+
+func servicePort(probe, svc string, port int) error {
+	if svc == "" {
+		return fmt.Errorf("%s.service: required", probe)
+	}
+	if port <= 0 || port > 65535 {
+		return fmt.Errorf("%s.port: %d is not a port", probe, port)
+	}
+	return nil
+}
+
+func (d Disruption) validate() error {
+	if !slices.Contains(Actions, d.Action) {
+		return fmt.Errorf("action: %q is not one of %s", d.Action, strings.Join(Actions, ", "))
+	}
+	kind, rest, ok := strings.Cut(d.Target, "/")
+	switch d.Action {
+	case "rollout-restart", "scale-zero":
+		if !ok || kind != "deployment" || rest == "" {
+			return fmt.Errorf("target: %s needs deployment/NAME, got %q", d.Action, d.Target)
+		}
+	default:
+		if !ok || kind != "pods" || !strings.Contains(rest, "=") {
+			return fmt.Errorf("target: %s needs pods/LABEL=VALUE, got %q", d.Action, d.Target)
+		}
+	}
+	if d.Grace != nil && *d.Grace < 0 {
+		return fmt.Errorf("grace: must be >= 0")
+	}
+	if d.Timeout.Duration < 0 {
+		return fmt.Errorf("timeout: must be > 0")
+	}
+	return nil
+}
+
+func (e Expect) validate() error {
+	if e.MaxDrops != nil && *e.MaxDrops < 0 {
+		return fmt.Errorf("maxDrops: must be >= 0")
+	}
+	for f, r := range map[string]*float64{"minSuccessRatio": e.MinSuccessRatio, "minOutboundSuccess": e.MinOutboundSuccess} {
+		if r != nil && (*r < 0 || *r > 1) {
+			return fmt.Errorf("%s: must be within [0,1]", f)
+		}
+	}
+	if e.MinOutboundSuccess != nil && e.OutboundContainer == "" {
+		return fmt.Errorf("outboundContainer: required with minOutboundSuccess")
+	}
+	for f, d := range map[string]Duration{"window": e.Window, "maxLinger": e.MaxLinger, "maxDrainTime": e.MaxDrainTime} {
+		if d.Duration < 0 {
+			return fmt.Errorf("%s: must be > 0", f)
+		}
+	}
+	return nil
+}
+
+// DisruptionTimeout is the disruption's timeout or its default.
+func (d Disruption) DisruptionTimeout() time.Duration {
+	if d.Timeout.Duration > 0 {
+		return d.Timeout.Duration
+	}
+	return 3 * time.Minute
+}

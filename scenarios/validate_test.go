@@ -1,0 +1,55 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+)
+
+const good = `apiVersion: drainproof.dev/v1alpha1
+kind: Scenario
+name: x
+description: d
+manifests: m.yaml
+ready: [deployment/a]
+probes:
+  ssh: {service: gw, port: 2222, sessions: 2, lifetime: 5s}
+disruption: {action: rollout-restart, target: deployment/gw}
+expect: {maxDrops: 0}
+timeout: 1m
+`
+
+func TestParseErrorsNameTheField(t *testing.T) {
+	if _, err := Parse("x.yaml", []byte(good)); err != nil {
+		t.Fatalf("good scenario rejected: %v", err)
+	}
+	for _, tc := range []struct{ from, to, want string }{
+		{"kind: Scenario", "kind: Scenario\nfoo: bar", `unknown field "foo"`},
+		{"sessions: 2", "sessions: 0", "probes.ssh.sessions"},
+		{"lifetime: 5s", "lifetime: 5", "duration must be a string"},
+		{"lifetime: 5s", "lifetime: -5s", "probes.ssh.lifetime"},
+		{"action: rollout-restart", "action: reboot", "disruption.action"},
+		{"target: deployment/gw", "target: gw", "disruption.target"},
+		{"ready: [deployment/a]", "ready: [pod/a]", "ready[0]"},
+		{"maxDrops: 0", "maxDrops: -1", "expect.maxDrops"},
+		{"timeout: 1m", "timeout: 0s", "timeout"},
+		{"sessions: 2", "sessions: two", "field probes.ssh.sessions"},
+		{"apiVersion: drainproof.dev/v1alpha1", "apiVersion: v9", "apiVersion"},
+		{"name: x", "name: X_Y", "name"},
+	} {
+		_, err := Parse("x.yaml", []byte(strings.Replace(good, tc.from, tc.to, 1)))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "x.yaml: ") {
+			t.Errorf("%q -> %q: error %v, want it to name %q and the file", tc.from, tc.to, err, tc.want)
+		}
+	}
+}
+
+func TestResolveUnknownNameIsClear(t *testing.T) {
+	c, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Resolve("no-such-scenario")
+	if err == nil || !strings.Contains(err.Error(), "--scenario") {
+		t.Fatalf("got %v", err)
+	}
+}
