@@ -13,6 +13,7 @@ package scenarios
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/drainproof/drainproof/harness/verdict"
 	"time"
 )
 
@@ -38,7 +39,9 @@ type Scenario struct {
 	Ready      []string   `json:"ready"`
 	Probes     Probes     `json:"probes"`
 	Disruption Disruption `json:"disruption"`
-	Expect     Expect     `json:"expect"`
+	// Expect is the claim the verdict checks; a twin makes the same claim
+	// plus expectFailure (how it must fail).
+	Expect verdict.Expect `json:"expect"`
 	// Timeout bounds the whole run after the objects are ready.
 	Timeout Duration `json:"timeout"`
 
@@ -103,18 +106,6 @@ type Disruption struct {
 
 // Actions are the disruptions drainproof knows.
 var Actions = []string{"rollout-restart", "delete", "force-delete", "evict", "scale-zero"}
-
-// Expect is what a good scenario claims; its twins must fail the same claim.
-type Expect struct {
-	MaxDrops           *int     `json:"maxDrops,omitempty"` // default 0
-	MaxDialFailures    *int     `json:"maxDialFailures,omitempty"`
-	MinSuccessRatio    *float64 `json:"minSuccessRatio,omitempty"`
-	Window             Duration `json:"window,omitempty"`
-	MinOutboundSuccess *float64 `json:"minOutboundSuccess,omitempty"`
-	OutboundContainer  string   `json:"outboundContainer,omitempty"`
-	MaxLinger          Duration `json:"maxLinger,omitempty"`
-	MaxDrainTime       Duration `json:"maxDrainTime,omitempty"`
-}
 
 // Duration is a time.Duration written as "30s" in YAML.
 type Duration struct{ time.Duration }

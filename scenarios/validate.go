@@ -41,8 +41,11 @@ func (s *Scenario) Validate() error {
 	if err := s.Disruption.validate(); err != nil {
 		return fmt.Errorf("disruption.%w", err)
 	}
-	if err := s.Expect.validate(); err != nil {
+	if err := s.Expect.Validate(); err != nil {
 		return fmt.Errorf("expect.%w", err)
+	}
+	if s.IsNegativeControl() != (s.Expect.ExpectFailure != nil) {
+		return fmt.Errorf("expect.expectFailure: required exactly when negativeControlOf is set (a known-bad twin says how it must fail)")
 	}
 	if s.Timeout.Duration <= 0 {
 		return fmt.Errorf("timeout: required and > 0")
@@ -138,26 +141,6 @@ func (d Disruption) validate() error {
 	}
 	if d.Timeout.Duration < 0 {
 		return fmt.Errorf("timeout: must be > 0")
-	}
-	return nil
-}
-
-func (e Expect) validate() error {
-	if e.MaxDrops != nil && *e.MaxDrops < 0 {
-		return fmt.Errorf("maxDrops: must be >= 0")
-	}
-	for f, r := range map[string]*float64{"minSuccessRatio": e.MinSuccessRatio, "minOutboundSuccess": e.MinOutboundSuccess} {
-		if r != nil && (*r < 0 || *r > 1) {
-			return fmt.Errorf("%s: must be within [0,1]", f)
-		}
-	}
-	if e.MinOutboundSuccess != nil && e.OutboundContainer == "" {
-		return fmt.Errorf("outboundContainer: required with minOutboundSuccess")
-	}
-	for f, d := range map[string]Duration{"window": e.Window, "maxLinger": e.MaxLinger, "maxDrainTime": e.MaxDrainTime} {
-		if d.Duration < 0 {
-			return fmt.Errorf("%s: must be > 0", f)
-		}
 	}
 	return nil
 }
