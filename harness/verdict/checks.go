@@ -87,7 +87,11 @@ func (ix *index) attributeDrop(e *ledger.Event) Drop {
 		if pe := p.lastEventAtOrBefore(e.Time); pe != nil {
 			d.podEvent, d.PodEvent, d.PodEventTime = pe, pe.Kind, timePtr(pe.Time)
 		}
-		d.AfterDeleting = p.deleting != nil && !p.deleting.Time.After(e.Time)
+		if p.deleting != nil {
+			d.deleting = p.deleting
+			d.AfterDeleting = !p.deleting.Time.After(e.Time)
+			d.SinceDeleting = DP(e.Time.Sub(p.deleting.Time))
+		}
 	}
 	return d
 }
@@ -140,6 +144,13 @@ func dropMessage(d Drop, tl Timeline) string {
 		msg += fmt.Sprintf("; carried by %s, no pod event before it", d.Pod)
 	default:
 		msg += fmt.Sprintf("; carried by %s, %s after its %s", d.Pod, fmtDur(d.Time.Sub(d.podEvent.Time)), d.PodEvent)
+	}
+	if d.SinceDeleting != nil && d.PodEvent != ledger.PodDeleting {
+		if s := d.SinceDeleting.Duration; s >= 0 {
+			msg += fmt.Sprintf(", %s after its delete", fmtDur(s))
+		} else {
+			msg += fmt.Sprintf(", %s before its delete was seen", fmtDur(-s))
+		}
 	}
 	return msg
 }

@@ -3,6 +3,7 @@ package verdict
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/drainproof/drainproof/harness/ledger"
 )
@@ -32,7 +33,7 @@ func checkControl(c NegativeControl, pass bool, fs []Finding, drops []Drop) (Fin
 		}
 		bad := 0
 		for _, d := range drops {
-			if reason := misattributed(d, c.PodPrefix); reason != "" {
+			if reason := misattributed(d, c.PodPrefix, c.tolerance()); reason != "" {
 				if bad < EvidenceCap {
 					evidence = append(evidence, *d.drop)
 				}
@@ -69,12 +70,14 @@ func checkControl(c NegativeControl, pass bool, fs []Finding, drops []Drop) (Fin
 }
 
 // misattributed says why d is not attributed as a control requires ("" when it is).
-func misattributed(d Drop, prefix string) string {
+func misattributed(d Drop, prefix string, tolerance time.Duration) string {
 	switch {
 	case d.Pod == "":
 		return "is not attributable to a pod"
-	case !d.AfterDeleting:
-		return fmt.Sprintf("came before %s was deleting", d.Pod)
+	case d.SinceDeleting == nil:
+		return fmt.Sprintf("is attributed to %s, which was never deleted", d.Pod)
+	case d.SinceDeleting.Duration < -tolerance:
+		return fmt.Sprintf("came %s before %s was deleting (tolerance %s)", fmtDur(-d.SinceDeleting.Duration), d.Pod, tolerance)
 	case prefix != "" && !strings.HasPrefix(d.Pod, prefix) && !strings.HasPrefix(podShortName(d.Pod), prefix):
 		return fmt.Sprintf("is attributed to %s, not a pod named %s*", d.Pod, prefix)
 	}

@@ -59,7 +59,7 @@ func TestNegativeControlNeedsDropsAttributedToTheDeletingPod(t *testing.T) {
 		exp    Expect
 		want   string
 	}{
-		"drop before the delete": {early.evs, nodrainControl(), "came before ns/gw-b was deleting"},
+		"drop before the delete": {early.evs, nodrainControl(), "came 1.300s before ns/gw-b was deleting (tolerance 1s)"},
 		"unattributable drop":    {stray.evs, nodrainControl(), "ssh-stray is not attributable"},
 		"wrong pod prefix": {rollout(false).evs, Expect{ExpectFailure: &NegativeControl{Attribution: AttributionRequired, PodPrefix: "web-"}},
 			"not a pod named web-*"},
@@ -80,6 +80,22 @@ func TestNegativeControlNeedsDropsAttributedToTheDeletingPod(t *testing.T) {
 	f := findings(Evaluate(nodrainControl(), stray.evs), CheckControl)[0]
 	if len(f.Evidence) != 1 || f.Evidence[0].Conn != "ssh-stray" {
 		t.Errorf("evidence %+v", f.Evidence)
+	}
+}
+
+func TestNegativeControlToleratesWatchDelay(t *testing.T) {
+	// The hard-stopped pod's drop is seen 300 ms before the watch delivers its delete.
+	b := &book{}
+	b.pod(-5000, "ns/gw-a", "10.0.0.1").disruption(0)
+	b.conn("ssh-0", "10.0.0.1:1", -4000, 700, ledger.Drop, "eof")
+	b.podEvent(1000, ledger.PodDeleting, "ns/gw-a").exit(1001, "ns/gw-a", "haproxy")
+	if v := Evaluate(nodrainControl(), b.evs); !v.Control.Held || v.DropDetails[0].AfterDeleting {
+		t.Fatalf("within default tolerance: %+v %+v", v.Control, v.DropDetails[0])
+	}
+	strict := nodrainControl()
+	strict.ExpectFailure.Tolerance = DP(0)
+	if v := Evaluate(strict, b.evs); v.Control.Held {
+		t.Fatal("held with tolerance 0")
 	}
 }
 

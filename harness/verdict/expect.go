@@ -69,12 +69,27 @@ const (
 //   - the verdict fails, and every check in FailChecks (if any) failed;
 //   - with Attribution "required": the run has at least one drop, and every
 //     drop is attributed to a pod that had a PodDeleting event at or before
-//     the drop, whose name (or namespace/name) starts with PodPrefix when
-//     PodPrefix is set.
+//     the drop (less Tolerance), whose name (or namespace/name) starts with
+//     PodPrefix when PodPrefix is set.
+//
+// Tolerance (default DefaultTolerance) absorbs the watch's delivery delay: a
+// hard-stopped pod can drop a connection before the harness's watch delivers
+// that pod's PodDeleting, so a drop up to Tolerance before it still counts.
 type NegativeControl struct {
-	FailChecks  []string `json:"failChecks,omitempty" yaml:"failChecks,omitempty"`
-	Attribution string   `json:"attribution,omitempty" yaml:"attribution,omitempty"`
-	PodPrefix   string   `json:"podPrefix,omitempty" yaml:"podPrefix,omitempty"`
+	FailChecks  []string  `json:"failChecks,omitempty" yaml:"failChecks,omitempty"`
+	Attribution string    `json:"attribution,omitempty" yaml:"attribution,omitempty"`
+	PodPrefix   string    `json:"podPrefix,omitempty" yaml:"podPrefix,omitempty"`
+	Tolerance   *Duration `json:"tolerance,omitempty" yaml:"tolerance,omitempty"`
+}
+
+// DefaultTolerance is NegativeControl.Tolerance when unset.
+const DefaultTolerance = time.Second
+
+func (c NegativeControl) tolerance() time.Duration {
+	if c.Tolerance == nil {
+		return DefaultTolerance
+	}
+	return c.Tolerance.Duration
 }
 
 // Validate reports the first field that makes no sense, naming it.
@@ -118,6 +133,9 @@ func (e Expect) Validate() error {
 		}
 		if c.Attribution != AttributionNone && c.Attribution != AttributionRequired {
 			return fmt.Errorf("expectFailure.attribution: must be %q or empty, got %q", AttributionRequired, c.Attribution)
+		}
+		if c.Tolerance != nil && c.Tolerance.Duration < 0 {
+			return fmt.Errorf("expectFailure.tolerance: must not be negative, got %s", c.Tolerance.Duration)
 		}
 		if c.PodPrefix != "" && c.Attribution != AttributionRequired {
 			return fmt.Errorf("expectFailure.podPrefix: needs attribution: %s", AttributionRequired)

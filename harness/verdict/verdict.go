@@ -85,16 +85,21 @@ type Drop struct {
 	PodEventTime *time.Time  `json:"podEventTime,omitempty"`
 	// AfterDeleting: the carrying pod had a PodDeleting at or before the drop.
 	AfterDeleting bool `json:"afterDeleting"`
+	// SinceDeleting is the drop's time minus the carrying pod's PodDeleting
+	// (negative when the watch delivered the delete after the drop); nil when
+	// the pod was never seen deleting.
+	SinceDeleting *Duration `json:"sinceDeleting,omitempty"`
 
-	drop, established, podEvent *ledger.Event
+	drop, established, podEvent, deleting *ledger.Event
 }
 
-// Evidence is the drop event, the connection's established event and the pod
-// event it is attributed to (those that exist), in time order.
+// Evidence is the drop event, the connection's established event, the pod
+// event it is attributed to and the pod's PodDeleting (those that exist), in
+// time order.
 func (d Drop) Evidence() []ledger.Event {
 	var out []ledger.Event
-	for _, e := range []*ledger.Event{d.established, d.podEvent, d.drop} {
-		if e != nil {
+	for _, e := range []*ledger.Event{d.established, d.podEvent, d.deleting, d.drop} {
+		if e != nil && (e != d.deleting || d.deleting != d.podEvent) {
 			out = append(out, *e)
 		}
 	}

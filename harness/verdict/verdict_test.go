@@ -78,12 +78,14 @@ func TestHardStopDropsFailWithEvidence(t *testing.T) {
 	if first.Pod != "ns/gw-a" || first.Pass {
 		t.Errorf("first drop finding: %+v", first)
 	}
-	// ssh-000 dropped at 1010: gw-a's latest event then is its container exit at 1005.
-	want := []ledger.Kind{ledger.Established, ledger.ContainerExited, ledger.Drop}
+	// ssh-000 dropped at 1010: gw-a's latest event then is its container exit
+	// at 1005; its delete at 1000 is evidence too.
+	want := []ledger.Kind{ledger.Established, ledger.PodDeleting, ledger.ContainerExited, ledger.Drop}
 	if got := kinds(first.Evidence); !reflect.DeepEqual(got, want) {
 		t.Errorf("evidence kinds %v, want %v", got, want)
 	}
-	if first.Evidence[2].Conn != "ssh-000" || !strings.Contains(first.Message, "ssh-000 dropped (eof) at +1.010s") {
+	if first.Evidence[3].Conn != "ssh-000" ||
+		first.Message != "ssh-000 dropped (eof) at +1.010s; carried by ns/gw-a, 0.005s after its container-exited, 0.010s after its delete" {
 		t.Errorf("message %q evidence %+v", first.Message, first.Evidence)
 	}
 	if b := podMetric(v, "ns/gw-b"); b.Drops != 2 || b.Connections != 2 {
