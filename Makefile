@@ -1,0 +1,45 @@
+# drainproof — see README.md.
+#   make e2e     the main job: build/cached images, kind cluster, default suite, reports in _out/
+#   make test    everything a change must pass: unit + loopback tests (real haproxy/sshd), then the kind smoke suite
+#   make bench   capacity/speed benchmarks, figures printed as ratios
+
+GO        ?= go
+OUT       ?= $(CURDIR)/_out
+CACHE     ?= $(HOME)/.cache/drainproof
+LABELS    ?= suite=smoke
+BIN       := $(OUT)/bin/drainproof
+GOTEST    := $(GO) test
+export DRAINPROOF_OUT := $(OUT)
+
+.PHONY: all build deps unit e2e test bench lint images clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/drainproof
+
+# Host packages the tests drive for real (Debian): haproxy, OpenSSH's sshd,
+# nginx, debootstrap (air-gapped images), jq. Installed only when missing.
+deps:
+	@./.ci/host-deps
+
+unit: deps
+	$(GOTEST) -race -count=1 ./...
+
+lint: build
+	$(BIN) lint
+
+# Build (or reuse from $(CACHE)) the air-gapped node, fixtures and gateway images.
+images: build
+	$(BIN) cluster image --air-gapped
+
+e2e: deps images
+	$(GOTEST) -tags e2e -count=1 -timeout 80m -v ./suites/... -args -labels "$(LABELS)" -air-gapped -reports "$(OUT)/reports"
+
+test: unit lint e2e
+
+bench: deps
+	$(GOTEST) -run '^$$' -bench . -benchtime 1x ./harness/... ./fixtures/... | tee $(OUT)/bench.txt
+
+clean:
+	rm -rf $(OUT)
