@@ -12,7 +12,8 @@ import (
 // Attribution rule. A connection (or outbound call) is carried by a pod when
 //  1. any of its events names the pod (Event.Pod, or Detail["pod"]), or else
 //  2. its Peer's IP (port stripped) equals an IP announced for a pod by a pod
-//     lifecycle event (Detail["ip"] on pod-created, pod-ready, ...). When an
+//     lifecycle event (Detail["ip"] on pod-created, pod-ready, ...; events of
+//     a dying pod announce only an IP not seen for it before). When an
 //     IP was announced for several pods (IPs are reused across a rollout),
 //     the pod whose announcement is the latest at or before the connection's
 //     first event wins; failing that, the earliest announcement after it.
@@ -30,6 +31,10 @@ func isPodLifecycle(k ledger.Kind) bool {
 		return true
 	}
 	return false
+}
+
+func announcesIP(k ledger.Kind) bool {
+	return k == ledger.PodCreated || k == ledger.PodReady || k == ledger.PodNotReady || k == ledger.EndpointAdded
 }
 
 // podInfo is what the ledger says about one pod. Events are in canonical order.
@@ -106,7 +111,10 @@ func buildIndex(evs []ledger.Event) *index {
 			if e.Kind == ledger.ContainerExited {
 				p.exits = append(p.exits, e)
 			}
-			if ip := e.Detail["ip"]; ip != "" {
+			// An IP is announced when a pod starts using it (created, ready,
+			// endpoint added) or the first time it is seen at all; a dying
+			// pod's later events must not win the IP back from its successor.
+			if ip := e.Detail["ip"]; ip != "" && (p.ip != ip || announcesIP(e.Kind)) {
 				p.ip = ip
 				ix.ips[ip] = append(ix.ips[ip], ipAnnouncement{pod: e.Pod, at: e.Time})
 			}

@@ -139,6 +139,8 @@ func TestAttributionAmongSeveralPods(t *testing.T) {
 	b.disruption(0)
 	b.podEvent(500, ledger.PodDeleting, "ns/old-x").podEvent(600, ledger.PodGone, "ns/old-x")
 	b.pod(700, "ns/new-y", "10.0.0.9")
+	// The old pod's late events still carry its IP; they must not take it back.
+	b.add(1900, ledger.Event{Kind: ledger.PodGone, Probe: "watch", Pod: "ns/old-x", Detail: map[string]string{"ip": "10.0.0.9"}})
 	b.conn("c-new", "10.0.0.9:5001", 2000, 2500, ledger.Drop, "eof")
 	b.podEvent(1000, ledger.PodDeleting, "ns/gw-a").podEvent(1050, ledger.EndpointRemoved, "ns/gw-a")
 	// c-hint names its pod itself, by bare name, through a peer nobody announced.
