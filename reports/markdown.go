@@ -1,0 +1,228 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/verdict"
+)
+
+// Caps keep summaries short; counts stay exact.
+const (
+	mdMaxDrops    = 20
+	mdMaxTimeline = 60
+)
+
+// Markdown writes a human summary: one run, or several with an overview first.
+func Markdown(w io.Writer, rs ...Result) error {
+	var b strings.Builder
+	level := "#"
+	if len(rs) != 1 {
+		ok := 0
+		for _, r := range rs {
+			if OutcomeOf(r).OK {
+				ok++
+			}
+		}
+		fmt.Fprintf(&b, "# drainproof: %d runs, %d as expected, %d not\n\n", len(rs), ok, len(rs)-ok)
+		b.WriteString("| scenario | twin of | outcome | connections | drops |\n|---|---|---|---:|---:|\n")
+		for _, r := range rs {
+			fmt.Fprintf(&b, "| %s | %s | %s | %d | %d |\n", cell(runName(r)), cell(orDash(r.Run.TwinOf)), OutcomeOf(r).Word, r.Verdict.Connections, r.Verdict.Drops)
+		}
+		b.WriteString("\n")
+		level = "##"
+	}
+	for _, r := range rs {
+		markdownRun(&b, r, level)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func markdownRun(b *strings.Builder, r Result, h string) {
+	v := r.Verdict
+	fmt.Fprintf(b, "%s drainproof: %s — %s\n\n", h, runName(r), OutcomeOf(r).Word)
+	if r.Run.Description != "" {
+		fmt.Fprintf(b, "%s\n\n", r.Run.Description)
+	}
+	b.WriteString("| | |\n|---|---|\n")
+	row := func(k, val string) {
+		if val != "" {
+			fmt.Fprintf(b, "| %s | %s |\n", k, val)
+		}
+	}
+	row("scenario", cell(runName(r)))
+	row("known-bad twin of", cell(r.Run.TwinOf))
+	row("profile", cell(r.Run.Profile))
+	row("cluster", cell(r.Run.Cluster))
+	row("namespace", cell(r.Run.Namespace))
+	if !r.Run.Started.IsZero() {
+		row("started", r.Run.Started.UTC().Format("2006-01-02T15:04:05Z"))
+	}
+	if d := r.Run.Duration(); d > 0 {
+		row("duration", secs(d))
+	}
+	if len(r.Run.Command) > 0 {
+		row("reproduce", "`"+cell(shellQuote(r.Run.Command))+"`")
+	}
+	row("times relative to", originText(r))
+	b.WriteString("\n")
+
+	fmt.Fprintf(b, "%s# Counts\n\n", h)
+	b.WriteString("| connections | drops | stalls | dial failures | requests | errors | worst success ratio | outbound in drain window |\n")
+	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	ratio, outbound := "—", "—"
+	if s := v.SuccessRatio; s != nil {
+		ratio = fmt.Sprintf("%.3f", s.Worst)
+	}
+	if o := v.Outbound; o != nil {
+		outbound = fmt.Sprintf("%d/%d", o.Succeeded, o.InWindow)
+	}
+	fmt.Fprintf(b, "| %d | %d | %d | %d | %d | %d | %s | %s |\n\n", v.Connections, v.Drops, v.Stalls, v.DialFailures, v.Requests, v.Errors, ratio, outbound)
+
+	fmt.Fprintf(b, "%s# Checks\n\n| check | result | pod | finding |\n|---|---|---|---|\n", h)
+	for _, f := range v.Findings {
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", f.Check, passWord(r, f), cell(orDash(f.Pod)), cell(f.Message))
+	}
+	b.WriteString("\n")
+
+	if len(v.Pods) > 0 {
+		fmt.Fprintf(b, "%s# Pods\n\n| pod | ip | connections | drops | deleting | drain time | linger |\n|---|---|---:|---:|---:|---:|---:|\n", h)
+		for _, p := range v.Pods {
+			fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s |\n", cell(p.Pod), cell(orDash(p.IP)), p.Connections, p.Drops,
+				relPtr(r, p.Deleting), durPtr(p.DrainTime), durPtr(p.Linger))
+		}
+		b.WriteString("\n")
+	}
+
+	if len(v.DropDetails) > 0 {
+		fmt.Fprintf(b, "%s# Drops\n\n| conn | at | cause | carried by | attributed to |\n|---|---:|---|---|---|\n", h)
+		for i, d := range v.DropDetails {
+			if i == mdMaxDrops {
+				fmt.Fprintf(b, "\n… and %d more drops (all in %s).\n", len(v.DropDetails)-mdMaxDrops, VerdictFile)
+				break
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", cell(orDash(d.Conn)), rel(r, d.Time), cell(orDash(d.Cause)), cell(orDash(d.Pod)), attribution(r, d))
+		}
+		b.WriteString("\n")
+	}
+
+	lines := timelineLines(r)
+	if len(lines) > 0 {
+		fmt.Fprintf(b, "%s# Timeline\n\nPod events and drops, relative to %s.\n\n```\n", h, originText(r))
+		for i, l := range lines {
+			if i == mdMaxTimeline {
+				fmt.Fprintf(b, "… %d more lines\n", len(lines)-mdMaxTimeline)
+				break
+			}
+			b.WriteString(l + "\n")
+		}
+		b.WriteString("```\n\n")
+	}
+}
+
+// passWord is a finding's result as the run's reader should take it.
+func passWord(r Result, f verdict.Finding) string {
+	switch {
+	case f.Pass:
+		return "pass"
+	case r.Verdict.Control != nil && f.Check != verdict.CheckControl:
+		return "fail (expected)"
+	}
+	return "**FAIL**"
+}
+
+func attribution(r Result, d verdict.Drop) string {
+	if d.Pod == "" {
+		return "unattributed"
+	}
+	if d.PodEvent == "" {
+		return "no pod event before it"
+	}
+	return fmt.Sprintf("%s at %s", d.PodEvent, relPtr(r, d.PodEventTime))
+}
+
+// timelineLines lists disruptions and pod events (not creations) with the
+// drops between them; consecutive drops of one pod collapse into one line.
+func timelineLines(r Result) []string {
+	attributed := map[string]string{} // conn + time → pod
+	for _, d := range r.Verdict.DropDetails {
+		attributed[d.Conn+"@"+d.Time.String()] = d.Pod
+	}
+	var out []string
+	type group struct {
+		pod, first, last string
+		n                int
+		causes           map[string]int
+	}
+	var g *group
+	flush := func() {
+		if g == nil {
+			return
+		}
+		line := fmt.Sprintf("%-9s %s on %s (%s)", g.first, plural(g.n, "drop"), orDash(g.pod), causeList(g.causes))
+		if g.last != g.first {
+			line += " until " + g.last
+		}
+		out = append(out, line)
+		g = nil
+	}
+	for _, e := range r.Verdict.Timeline.Entries(r.Events) {
+		ev := e.Event
+		switch {
+		case ev.Kind == ledger.Drop:
+			pod := attributed[ev.Conn+"@"+ev.Time.String()]
+			if g != nil && g.pod != pod {
+				flush()
+			}
+			if g == nil {
+				g = &group{pod: pod, first: rel(r, ev.Time), causes: map[string]int{}}
+			}
+			g.n++
+			g.last = rel(r, ev.Time)
+			g.causes[orDash(ev.Cause)]++
+		case ev.Kind == ledger.DisruptionStart || ev.Kind == ledger.DisruptionDone || ev.Kind == ledger.PodReady ||
+			ev.Kind == ledger.PodNotReady || isMarkerKind(ev.Kind):
+			flush()
+			out = append(out, fmt.Sprintf("%-9s %s", rel(r, ev.Time), describe(ev)))
+		}
+	}
+	flush()
+	return out
+}
+
+func causeList(c map[string]int) string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s×%d", k, c[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// cell makes text safe inside a Markdown table cell.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(s, "\n", " ")
+}

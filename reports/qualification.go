@@ -1,0 +1,214 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/drainproof/drainproof/harness/verdict"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// The qualification report's type, in the spirit of Gateway API's
+// ConformanceReport: what was qualified (implementation, profile, versions),
+// how each scenario and its known-bad twins came out, and how to reproduce it.
+const (
+	QualificationAPIVersion = "drainproof.dev/v1alpha1"
+	QualificationKind       = "QualificationReport"
+	// QualificationFile is the base name: .yaml and .json are written.
+	QualificationFile = "qualification"
+)
+
+// Result values.
+const (
+	ResultPass = "pass"
+	ResultFail = "fail"
+)
+
+// Scenario kinds in a qualification report.
+const (
+	KindScenario        = "scenario"
+	KindNegativeControl = "negative-control"
+)
+
+// QualificationReport says whether an implementation drains cleanly.
+type QualificationReport struct {
+	APIVersion     string         `json:"apiVersion" yaml:"apiVersion"`
+	Kind           string         `json:"kind" yaml:"kind"`
+	Date           time.Time      `json:"date" yaml:"date"`
+	Implementation Implementation `json:"implementation" yaml:"implementation"`
+	Profile        string         `json:"profile" yaml:"profile"`
+	// Versions of what was qualified and what qualified it, e.g.
+	// drainproof, kubernetes, kind, gateway (sorted by key when written).
+	Versions map[string]string `json:"versions,omitempty" yaml:"versions,omitempty"`
+	Mode     string            `json:"mode,omitempty" yaml:"mode,omitempty"` // air-gapped or registry
+	Cluster  string            `json:"cluster,omitempty" yaml:"cluster,omitempty"`
+	Summary  Summary           `json:"summary" yaml:"summary"`
+	Results  []ScenarioResult  `json:"results" yaml:"results"`
+	// Reproduce runs the whole qualification again.
+	Reproduce string `json:"reproduce,omitempty" yaml:"reproduce,omitempty"`
+}
+
+// Implementation names what was qualified.
+type Implementation struct {
+	Organization string   `json:"organization,omitempty" yaml:"organization,omitempty"`
+	Project      string   `json:"project" yaml:"project"`
+	URL          string   `json:"url,omitempty" yaml:"url,omitempty"`
+	Version      string   `json:"version" yaml:"version"`
+	Contact      []string `json:"contact,omitempty" yaml:"contact,omitempty"`
+}
+
+// Summary counts results. Result is pass only when every scenario passed and
+// every negative control held.
+type Summary struct {
+	Result           string   `json:"result" yaml:"result"`
+	Scenarios        int      `json:"scenarios" yaml:"scenarios"`
+	Passed           int      `json:"passed" yaml:"passed"`
+	Failed           int      `json:"failed" yaml:"failed"`
+	NegativeControls int      `json:"negativeControls" yaml:"negativeControls"`
+	ControlsHeld     int      `json:"controlsHeld" yaml:"controlsHeld"`
+	FailedScenarios  []string `json:"failedScenarios,omitempty" yaml:"failedScenarios,omitempty"`
+}
+
+// ScenarioResult is one run in the report. For a negative control Result is
+// pass when the control held (the twin failed as it must); VerdictPass is
+// always the raw verdict.
+type ScenarioResult struct {
+	Name         string           `json:"name" yaml:"name"`
+	Kind         string           `json:"kind" yaml:"kind"`
+	TwinOf       string           `json:"twinOf,omitempty" yaml:"twinOf,omitempty"`
+	Result       string           `json:"result" yaml:"result"`
+	VerdictPass  bool             `json:"verdictPass" yaml:"verdictPass"`
+	ControlHeld  *bool            `json:"controlHeld,omitempty" yaml:"controlHeld,omitempty"`
+	Connections  int              `json:"connections" yaml:"connections"`
+	Drops        int              `json:"drops" yaml:"drops"`
+	Stalls       int              `json:"stalls" yaml:"stalls"`
+	DialFailures int              `json:"dialFailures" yaml:"dialFailures"`
+	Duration     verdict.Duration `json:"duration" yaml:"duration"`
+	FailedChecks []string         `json:"failedChecks,omitempty" yaml:"failedChecks,omitempty"`
+	Message      string           `json:"message,omitempty" yaml:"message,omitempty"`
+	Reproduce    string           `json:"reproduce,omitempty" yaml:"reproduce,omitempty"`
+}
+
+// Qualify fills header's results and summary from rs (keeping header's
+// implementation, profile, versions, mode, cluster, reproduce). A zero Date
+// becomes the latest Finished among rs, so the function stays clock-free.
+func Qualify(header QualificationReport, rs []Result) QualificationReport {
+	q := header
+	q.APIVersion, q.Kind = QualificationAPIVersion, QualificationKind
+	q.Results = make([]ScenarioResult, 0, len(rs))
+	q.Summary = Summary{}
+	for _, r := range rs {
+		if q.Date.IsZero() || (header.Date.IsZero() && r.Run.Finished.After(q.Date)) {
+			q.Date = r.Run.Finished
+		}
+		q.Results = append(q.Results, scenarioResult(r))
+	}
+	q.Date = q.Date.UTC()
+	for _, sr := range q.Results {
+		q.Summary.Scenarios++
+		if sr.Kind == KindNegativeControl {
+			q.Summary.NegativeControls++
+			if sr.ControlHeld != nil && *sr.ControlHeld {
+				q.Summary.ControlsHeld++
+			}
+		}
+		if sr.Result == ResultPass {
+			q.Summary.Passed++
+		} else {
+			q.Summary.Failed++
+			q.Summary.FailedScenarios = append(q.Summary.FailedScenarios, sr.Name)
+		}
+	}
+	q.Summary.Result = ResultPass
+	if q.Summary.Failed > 0 || q.Summary.Scenarios == 0 {
+		q.Summary.Result = ResultFail
+	}
+	return q
+}
+
+func scenarioResult(r Result) ScenarioResult {
+	v := r.Verdict
+	sr := ScenarioResult{
+		Name: runName(r), Kind: KindScenario, TwinOf: r.Run.TwinOf, VerdictPass: v.Pass,
+		Connections: v.Connections, Drops: v.Drops, Stalls: v.Stalls, DialFailures: v.DialFailures,
+		Duration: verdict.D(r.Run.Duration()), Reproduce: shellQuote(r.Run.Command),
+	}
+	seen := map[string]bool{}
+	var msgs []string
+	for _, f := range v.Findings {
+		if !f.Pass && f.Check != verdict.CheckControl && !seen[f.Check] {
+			seen[f.Check] = true
+			sr.FailedChecks = append(sr.FailedChecks, f.Check)
+			msgs = append(msgs, f.Message)
+		}
+	}
+	if v.Control != nil {
+		sr.Kind = KindNegativeControl
+		held := v.Control.Held
+		sr.ControlHeld = &held
+		sr.Message = v.Control.Message
+	} else if len(msgs) > 0 {
+		sr.Message = strings.Join(msgs, "; ")
+	}
+	sr.Result = ResultFail
+	if OutcomeOf(r).OK {
+		sr.Result = ResultPass
+	}
+	return sr
+}
+
+// WriteQualification writes q as qualification.yaml and qualification.json in dir.
+func WriteQualification(dir string, q QualificationReport) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	if err := writeFile(filepath.Join(dir, QualificationFile+".json"), func(w io.Writer) error { return writeJSON(w, q) }); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, QualificationFile+".yaml"), func(w io.Writer) error { return MarshalQualificationYAML(w, q) })
+}
+
+// MarshalQualificationYAML writes q as YAML, fields in declaration order.
+func MarshalQualificationYAML(w io.Writer, q QualificationReport) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(q); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// ReadQualification reads a qualification report (.json or .yaml), rejecting
+// unknown fields and a wrong apiVersion or kind.
+func ReadQualification(path string) (QualificationReport, error) {
+	var q QualificationReport
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return q, err
+	}
+	if strings.HasSuffix(path, ".json") {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&q)
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		err = dec.Decode(&q)
+	}
+	if err != nil {
+		return q, fmt.Errorf("reports: %s: %w", path, err)
+	}
+	if q.APIVersion != QualificationAPIVersion {
+		return q, fmt.Errorf("reports: %s: apiVersion: want %s, got %q", path, QualificationAPIVersion, q.APIVersion)
+	}
+	if q.Kind != QualificationKind {
+		return q, fmt.Errorf("reports: %s: kind: want %s, got %q", path, QualificationKind, q.Kind)
+	}
+	return q, nil
+}

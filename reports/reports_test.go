@@ -1,0 +1,261 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run go test ./reports -update and review the diff)\n--- got ---\n%s", name, got)
+	}
+}
+
+func readFile(t *testing.T, dir, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestWriteRunMatchesGoldenFiles(t *testing.T) {
+	for name, r := range map[string]Result{"good": goodRun(), "twin": twinRun(), "bad": badRun()} {
+		dir := t.TempDir()
+		if err := WriteRun(dir, r); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{VerdictFile, SummaryFile, JUnitFile} {
+			golden(t, filepath.Join(name, f), readFile(t, dir, f))
+		}
+		for _, f := range []string{RunFile, HTMLFile} {
+			if len(readFile(t, dir, f)) == 0 {
+				t.Errorf("%s: %s is empty", name, f)
+			}
+		}
+	}
+}
+
+func TestWriteSuiteMatchesGoldenFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteSuite(dir, []Result{goodRun(), twinRun(), badRun()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{SummaryFile, JUnitFile, VerdictsFile} {
+		golden(t, filepath.Join("suite", f), readFile(t, dir, f))
+	}
+}
+
+func TestSummaryTellsTheStory(t *testing.T) {
+	var b bytes.Buffer
+	if err := Markdown(&b, twinRun()); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	for _, want := range []string{
+		"# drainproof: gateway-rollout-ssh-nodrain — FAILED AS EXPECTED",
+		"| known-bad twin of | gateway-rollout-ssh |",
+		"| drainproof-1/gateway-7d9f-a | 10.244.1.5 | 3 | 3 | +0.900s |",      // per-pod table
+		"| ssh-000 | +0.906s | eof | drainproof-1/gateway-7d9f-a | container-exited at +0.904s |", // drop attribution
+		"+0.900s   pod-deleting pod=drainproof-1/gateway-7d9f-a",
+		"+0.906s   3 drops on drainproof-1/gateway-7d9f-a (eof×3) until +0.910s",
+		"| drops | fail (expected) |",
+		"| negative-control | pass |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q\n%s", want, md)
+		}
+	}
+}
+
+// junitDoc mirrors what CI systems read.
+type junitDoc struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Suites   []struct {
+		Name     string `xml:"name,attr"`
+		Tests    int    `xml:"tests,attr"`
+		Failures int    `xml:"failures,attr"`
+		Props    []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"properties>property"`
+		Cases []struct {
+			Name      string `xml:"name,attr"`
+			Classname string `xml:"classname,attr"`
+			Failure   *struct {
+				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
+				Body    string `xml:",chardata"`
+			} `xml:"failure"`
+			SystemOut string `xml:"system-out"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func parseJUnit(t *testing.T, rs ...Result) junitDoc {
+	t.Helper()
+	var b bytes.Buffer
+	if err := JUnit(&b, rs...); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitDoc
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("junit.xml does not parse: %v\n%s", err, b.String())
+	}
+	return doc
+}
+
+func TestJUnitParsesAndCountsFailures(t *testing.T) {
+	doc := parseJUnit(t, goodRun(), twinRun(), badRun())
+	if len(doc.Suites) != 3 {
+		t.Fatalf("%d testsuites, want one per run", len(doc.Suites))
+	}
+	good, twin, bad := doc.Suites[0], doc.Suites[1], doc.Suites[2]
+	if good.Failures != 0 || twin.Failures != 0 {
+		t.Errorf("good failures %d, held twin failures %d; want 0 and 0", good.Failures, twin.Failures)
+	}
+	// The regressed run: the summary finding plus one per dropped connection.
+	if bad.Failures != 7 || doc.Failures != 7 || doc.Tests != good.Tests+twin.Tests+bad.Tests {
+		t.Errorf("bad failures %d, total %d/%d", bad.Failures, doc.Failures, doc.Tests)
+	}
+	var sawDrop bool
+	for _, c := range bad.Cases {
+		if c.Failure != nil && c.Name == "drops/drainproof-1/gateway-7d9f-a" {
+			sawDrop = true
+			if c.Failure.Type != "drops" || !strings.Contains(c.Failure.Body, "drop ssh-000") || !strings.Contains(c.Failure.Body, "pod-deleting pod=drainproof-1/gateway-7d9f-a") {
+				t.Errorf("drop failure lacks its evidence: %+v", c.Failure)
+			}
+		}
+		if c.Classname != "drainproof.manifests.gateway-rollout-ssh-regressed" {
+			t.Errorf("classname %q", c.Classname)
+		}
+	}
+	if !sawDrop {
+		t.Error("no failing test case for a drop on gateway-7d9f-a")
+	}
+	names := map[string]bool{}
+	for _, c := range bad.Cases {
+		if names[c.Name] {
+			t.Errorf("duplicate test case name %q", c.Name)
+		}
+		names[c.Name] = true
+	}
+	for _, c := range twin.Cases {
+		if c.Name == "drops" && !strings.HasPrefix(c.SystemOut, "expected failure of a known-bad twin") {
+			t.Errorf("twin's failed check not marked expected: %+v", c)
+		}
+	}
+}
+
+func TestJUnitFailsABrokenControl(t *testing.T) {
+	// The twin's expectations on a clean rollout: it passed, so its control broke.
+	r := goodRun()
+	r = Judge(Run{Scenario: "gateway-rollout-ssh-nodrain", TwinOf: "gateway-rollout-ssh"}, twinExpect(), r.Events)
+	doc := parseJUnit(t, r)
+	if doc.Failures != 1 {
+		t.Fatalf("failures %d, want the control's 1", doc.Failures)
+	}
+	for _, c := range doc.Suites[0].Cases {
+		if c.Failure != nil && (c.Name != "negative-control" || !strings.Contains(c.Failure.Message, "the verdict passed")) {
+			t.Errorf("unexpected failure %+v", c)
+		}
+	}
+	if OutcomeOf(r) != (Outcome{"CONTROL DID NOT HOLD", false}) {
+		t.Errorf("outcome %+v", OutcomeOf(r))
+	}
+}
+
+func TestHTMLHasOneTimelinePerRunWithDropMarkers(t *testing.T) {
+	rs := []Result{goodRun(), twinRun()}
+	rs[0].Run.Description = `<script>alert("x")</script> & friends`
+	var b bytes.Buffer
+	if err := HTML(&b, rs...); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	svgs := regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAllString(page, -1)
+	if len(svgs) != 2 || strings.Count(page, "<svg ") != 2 {
+		t.Fatalf("%d SVG timelines, want one per run", len(svgs))
+	}
+	for i, s := range svgs {
+		var node struct{ XMLName xml.Name }
+		if err := xml.Unmarshal([]byte(s), &node); err != nil || node.XMLName.Local != "svg" {
+			t.Errorf("svg %d is not well-formed XML: %v", i, err)
+		}
+	}
+	if n := strings.Count(svgs[0], `class="drop-marker"`); n != 0 {
+		t.Errorf("clean run has %d drop markers", n)
+	}
+	if n := strings.Count(svgs[1], `class="drop-marker"`); n != 6 {
+		t.Errorf("twin has %d drop markers, want 6", n)
+	}
+	if n := strings.Count(svgs[1], `<rect class="conn end-drop"`); n != 6 {
+		t.Errorf("twin has %d dropped bars, want 6", n)
+	}
+	for _, want := range []string{
+		`<g class="pod-event pod-deleting" data-pod="drainproof-1/gateway-7d9f-a">`,
+		`<g class="pod-event endpoint-removed" data-pod="drainproof-1/gateway-7d9f-b">`,
+		`<g class="pod-event container-exited"`, `<g class="pod-event pod-gone"`,
+		`>gateway-7d9f-a deleting</text>`, `>disruption rollout-restart</text>`,
+		`ssh-000 dropped at +0.906s (eof) carried by drainproof-1/gateway-7d9f-a`,
+		`>+1s</text>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<script>") || !strings.Contains(page, "&lt;script&gt;") {
+		t.Error("description not escaped")
+	}
+	if strings.Contains(page, "http://") && strings.Count(page, "http://") != 2 { // only the SVG namespaces
+		t.Error("page refers to outside resources")
+	}
+}
+
+func TestHTMLCapsRowsButCountsAll(t *testing.T) {
+	b := &book{}
+	b.pod(-1000, "ns/gw", "10.0.0.1")
+	for i := 0; i < svgMaxRows+50; i++ {
+		id := "c" + strings.Repeat("x", i%3) + strconv.Itoa(i%10) + "-" + strconv.Itoa(i)
+		b.conn(id, "10.0.0.1:1", 10)
+		if i%100 == 0 {
+			b.end(500, id, "drop", "eof")
+		}
+	}
+	r := Judge(Run{Scenario: "many"}, goodExpect(), b.evs)
+	s := svgTimeline(r)
+	if strings.Count(s, `<rect class="conn`) != svgMaxRows || strings.Count(s, `class="drop-marker"`) != 4 {
+		t.Errorf("rows %d, drop markers %d", strings.Count(s, `<rect class="conn`), strings.Count(s, `class="drop-marker"`))
+	}
+	if !strings.Contains(s, "300 of 350 connections drawn") {
+		t.Error("no note about the cap")
+	}
+}
