@@ -101,7 +101,10 @@ func junitSuiteOf(r Result) junitSuite {
 	seen := map[string]int{}
 	for _, f := range r.Verdict.Findings {
 		name := f.Check
-		if f.Pod != "" {
+		switch {
+		case f.Conn != "":
+			name += "/" + f.Conn
+		case f.Pod != "":
 			name += "/" + f.Pod
 		}
 		if n := seen[name]; n > 0 {

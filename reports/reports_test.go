@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"os"
@@ -81,7 +82,7 @@ func TestSummaryTellsTheStory(t *testing.T) {
 	for _, want := range []string{
 		"# drainproof: gateway-rollout-ssh-nodrain — FAILED AS EXPECTED",
 		"| known-bad twin of | gateway-rollout-ssh |",
-		"| drainproof-1/gateway-7d9f-a | 10.244.1.5 | 3 | 3 | +0.900s |",      // per-pod table
+		"| drainproof-1/gateway-7d9f-a | 10.244.1.5 | 3 | 3 | +0.900s |",                          // per-pod table
 		"| ssh-000 | +0.906s | eof | drainproof-1/gateway-7d9f-a | container-exited at +0.904s |", // drop attribution
 		"+0.900s   pod-deleting pod=drainproof-1/gateway-7d9f-a",
 		"+0.906s   3 drops on drainproof-1/gateway-7d9f-a (eof×3) until +0.910s",
@@ -148,7 +149,7 @@ func TestJUnitParsesAndCountsFailures(t *testing.T) {
 	}
 	var sawDrop bool
 	for _, c := range bad.Cases {
-		if c.Failure != nil && c.Name == "drops/drainproof-1/gateway-7d9f-a" {
+		if c.Failure != nil && c.Name == "drops/ssh-000" {
 			sawDrop = true
 			if c.Failure.Type != "drops" || !strings.Contains(c.Failure.Body, "drop ssh-000") || !strings.Contains(c.Failure.Body, "pod-deleting pod=drainproof-1/gateway-7d9f-a") {
 				t.Errorf("drop failure lacks its evidence: %+v", c.Failure)
@@ -159,7 +160,7 @@ func TestJUnitParsesAndCountsFailures(t *testing.T) {
 		}
 	}
 	if !sawDrop {
-		t.Error("no failing test case for a drop on gateway-7d9f-a")
+		t.Error("no failing test case for the drop of ssh-000")
 	}
 	names := map[string]bool{}
 	for _, c := range bad.Cases {
@@ -258,4 +259,13 @@ func TestHTMLCapsRowsButCountsAll(t *testing.T) {
 	if !strings.Contains(s, "300 of 350 connections drawn") {
 		t.Error("no note about the cap")
 	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

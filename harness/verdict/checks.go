@@ -119,7 +119,7 @@ func checkDrops(exp Expect, v *Verdict, ix *index, _ map[string]*PodMetrics) []F
 		if i == EvidenceCap {
 			break
 		}
-		out = append(out, Finding{Check: CheckDrops, Pass: pass, Pod: d.Pod, Message: dropMessage(d, v.Timeline), Evidence: d.Evidence()})
+		out = append(out, Finding{Check: CheckDrops, Pass: pass, Pod: d.Pod, Conn: d.Conn, Message: dropMessage(d, v.Timeline), Evidence: d.Evidence()})
 	}
 	return out
 }

@@ -54,6 +54,7 @@ type Finding struct {
 	Pass     bool           `json:"pass"`
 	Message  string         `json:"message"`
 	Pod      string         `json:"pod,omitempty"`
+	Conn     string         `json:"conn,omitempty"` // the connection a per-connection finding is about
 	Evidence []ledger.Event `json:"evidence"`
 }
 

@@ -75,7 +75,7 @@ func TestHardStopDropsFailWithEvidence(t *testing.T) {
 		t.Fatalf("drops findings: %+v", fs)
 	}
 	first := fs[1]
-	if first.Pod != "ns/gw-a" || first.Pass {
+	if first.Pod != "ns/gw-a" || first.Conn != "ssh-000" || first.Pass {
 		t.Errorf("first drop finding: %+v", first)
 	}
 	// ssh-000 dropped at 1010: gw-a's latest event then is its container exit

@@ -1,0 +1,211 @@
+package reports
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drainproof/drainproof/harness/ledger"
+)
+
+func header() QualificationReport {
+	return QualificationReport{
+		Implementation: Implementation{Organization: "haproxy", Project: "haproxy", URL: "https://www.haproxy.org", Version: "3.0.11", Contact: []string{"@drainproof/maintainers"}},
+		Profile:        "manifests",
+		Versions:       map[string]string{"drainproof": "v0.1.0", "kubernetes": "v1.33.13", "kind": "v0.33.0"},
+		Mode:           "air-gapped",
+		Cluster:        "drainproof",
+		Reproduce:      "drainproof matrix --profile manifests --air-gapped",
+	}
+}
+
+func TestQualificationReport(t *testing.T) {
+	q := Qualify(header(), []Result{goodRun(), twinRun()})
+	if q.APIVersion != "drainproof.dev/v1alpha1" || q.Kind != "QualificationReport" || !q.Date.Equal(ms(7000)) {
+		t.Fatalf("header %s %s %v", q.APIVersion, q.Kind, q.Date)
+	}
+	s := q.Summary
+	if s.Result != ResultPass || s.Scenarios != 2 || s.Passed != 2 || s.NegativeControls != 1 || s.ControlsHeld != 1 {
+		t.Fatalf("summary %+v", s)
+	}
+	twin := q.Results[1]
+	if twin.Kind != KindNegativeControl || twin.Result != ResultPass || twin.VerdictPass || twin.ControlHeld == nil || !*twin.ControlHeld ||
+		twin.TwinOf != "gateway-rollout-ssh" || twin.Drops != 6 || strings.Join(twin.FailedChecks, ",") != "drops" {
+		t.Errorf("twin result %+v", twin)
+	}
+	if q.Results[0].Reproduce != "drainproof run --scenario gateway-rollout-ssh --out 'out/gateway rollout'" {
+		t.Errorf("reproduce %q", q.Results[0].Reproduce)
+	}
+	dir := t.TempDir()
+	if err := WriteQualification(dir, q); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"qualification.yaml", "qualification.json"} {
+		golden(t, filepath.Join("qualification", f), readFile(t, dir, f))
+		back, err := ReadQualification(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if mustJSON(t, back) != mustJSON(t, q) {
+			t.Errorf("%s does not round-trip:\n%s\n%s", f, mustJSON(t, back), mustJSON(t, q))
+		}
+	}
+	if y := string(readFile(t, dir, "qualification.yaml")); !strings.HasPrefix(y, "apiVersion: drainproof.dev/v1alpha1\nkind: QualificationReport\n") {
+		t.Errorf("yaml does not start with apiVersion and kind:\n%s", y)
+	}
+}
+
+func TestQualificationFailsOnARegressionOrBrokenControl(t *testing.T) {
+	broken := Judge(Run{Scenario: "gateway-rollout-ssh-nodrain", TwinOf: "gateway-rollout-ssh"}, twinExpect(), goodRun().Events)
+	q := Qualify(header(), []Result{goodRun(), badRun(), broken})
+	s := q.Summary
+	if s.Result != ResultFail || s.Failed != 2 || strings.Join(s.FailedScenarios, ",") != "gateway-rollout-ssh-regressed,gateway-rollout-ssh-nodrain" {
+		t.Fatalf("summary %+v", s)
+	}
+	if !strings.Contains(q.Results[1].Message, "6 of 6 connections dropped") || q.Results[2].ControlHeld == nil || *q.Results[2].ControlHeld {
+		t.Errorf("results %+v", q.Results)
+	}
+	if Qualify(header(), nil).Summary.Result != ResultFail {
+		t.Error("an empty qualification passed")
+	}
+}
+
+func TestReadQualificationRejectsForeignDocuments(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"wrong-version.yaml": "apiVersion: gateway.networking.k8s.io/v1\nkind: QualificationReport\n",
+		"wrong-kind.yaml":    "apiVersion: drainproof.dev/v1alpha1\nkind: ConformanceReport\n",
+		"unknown.json":       `{"apiVersion":"drainproof.dev/v1alpha1","kind":"QualificationReport","surprise":1}`,
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := ReadQualification(path)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// writeLedger writes events as the run's ledger sink would.
+func writeLedger(t *testing.T, dir string, events []ledger.Event) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sink, err := ledger.CreateJSONLines(filepath.Join(dir, LedgerFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ledger.New(sink)
+	for _, e := range events {
+		e.Seq = 0
+		if err := l.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRegenerateOneRunFromItsLedger(t *testing.T) {
+	dir := t.TempDir()
+	r := twinRun()
+	writeLedger(t, dir, r.Events)
+	if err := WriteRun(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{}
+	for _, f := range []string{VerdictFile, JUnitFile, SummaryFile, HTMLFile} {
+		want[f] = readFile(t, dir, f)
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs, err := Regenerate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Run.TwinOf != "gateway-rollout-ssh" || rs[0].Expect.ExpectFailure == nil {
+		t.Fatalf("regenerated %+v", rs)
+	}
+	for f, w := range want {
+		if got := readFile(t, dir, f); string(got) != string(w) {
+			t.Errorf("%s differs after regenerating from the ledger", f)
+		}
+	}
+}
+
+func TestRegenerateWithoutRunFileJudgesWithDefaults(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "attach-probe")
+	writeLedger(t, dir, twinRun().Events)
+	rs, err := Regenerate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs[0].Run.Scenario != "attach-probe" || rs[0].Verdict.Pass || rs[0].Verdict.Drops != 6 || rs[0].Verdict.Control != nil {
+		t.Fatalf("default judgement %+v", rs[0].Verdict)
+	}
+}
+
+func TestRegenerateASuiteDirectory(t *testing.T) {
+	dir := t.TempDir()
+	for _, r := range []Result{goodRun(), twinRun()} {
+		sub := filepath.Join(dir, r.Run.Scenario)
+		writeLedger(t, sub, r.Events)
+		if err := WriteRun(sub, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := Qualify(header(), []Result{goodRun()}) // stale: one result
+	old.Date = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	if err := WriteQualification(dir, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "not-a-run"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := Regenerate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || rs[0].Run.Scenario != "gateway-rollout-ssh" || rs[1].Run.Scenario != "gateway-rollout-ssh-nodrain" {
+		t.Fatalf("runs %+v", rs)
+	}
+	html := string(readFile(t, dir, HTMLFile))
+	if strings.Count(html, "<svg ") != 2 {
+		t.Error("suite HTML lacks one timeline per run")
+	}
+	q, err := ReadQualification(filepath.Join(dir, "qualification.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Results) != 2 || !q.Date.Equal(old.Date) || q.Implementation.Version != "3.0.11" {
+		t.Errorf("qualification not rebuilt from the new verdicts: %+v", q)
+	}
+}
+
+func TestRegenerateErrorsNameTheFile(t *testing.T) {
+	empty := t.TempDir()
+	if _, err := Regenerate(empty); err == nil || !strings.Contains(err.Error(), empty) || !strings.Contains(err.Error(), LedgerFile) {
+		t.Errorf("empty dir: %v", err)
+	}
+	dir := t.TempDir()
+	writeLedger(t, dir, goodRun().Events)
+	if err := os.WriteFile(filepath.Join(dir, RunFile), []byte(`{"run":{"scenario":"x"},"expect":{"maxDrops":-1}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Regenerate(dir); err == nil || !strings.Contains(err.Error(), "run.json: expect.maxDrops") {
+		t.Errorf("bad run.json: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, RunFile), []byte(`{"run":{"scenari":"x"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Regenerate(dir); err == nil || !strings.Contains(err.Error(), "run.json") || !strings.Contains(err.Error(), "scenari") {
+		t.Errorf("unknown field: %v", err)
+	}
+}
