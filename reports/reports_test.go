@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/verdict"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -269,3 +272,38 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+func TestOutboundRunRendersItsCalls(t *testing.T) {
+	b := &book{}
+	b.pod(-3000, "ns/caller-1", "10.244.3.3")
+	b.add(0, ledger.Event{Kind: ledger.DisruptionStart, Probe: "disrupt", Detail: map[string]string{"action": "delete"}})
+	b.podEvent(100, ledger.PodDeleting, "ns/caller-1")
+	b.podEvent(150, ledger.ContainerExited, "ns/caller-1", "container", "sidecar")
+	for i := 0; i < 5; i++ {
+		e := ledger.Event{Kind: ledger.Outbound, Probe: "outbound", Pod: "ns/caller-1", Code: 200}
+		if i > 0 {
+			e.Code, e.Error = 0, "dial tcp 10.96.0.10:80: connect: connection refused"
+		}
+		b.add(120+i*200, e)
+	}
+	b.podEvent(1200, ledger.ContainerExited, "ns/caller-1", "container", "caller")
+	exp := verdict.Expect{MinOutboundSuccess: floatp(0.99), OutboundContainer: "caller",
+		ExpectFailure: &verdict.NegativeControl{FailChecks: []string{verdict.CheckOutboundSuccess}}}
+	r := Judge(Run{Scenario: "sidecar-outbound-classic", TwinOf: "sidecar-outbound-native"}, exp, b.evs)
+	if OutcomeOf(r) != (Outcome{"FAILED AS EXPECTED", true}) {
+		t.Fatalf("outcome %+v: %+v", OutcomeOf(r), r.Verdict.Findings)
+	}
+	svg := svgTimeline(r)
+	if strings.Count(svg, `class="outbound-error"`) != 4 || strings.Count(svg, `class="outbound-ok"`) != 1 || !strings.Contains(svg, "outbound 1/5 ok") {
+		t.Errorf("outbound row wrong:\n%s", svg)
+	}
+	var md bytes.Buffer
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "| 0 | 0 | 0 | 0 | 0 | 0 | — | 1/5 |") {
+		t.Errorf("counts row lacks the outbound ratio:\n%s", md.String())
+	}
+}
+
+func floatp(v float64) *float64 { return &v }
