@@ -116,7 +116,7 @@ func TestRegenerateOneRunFromItsLedger(t *testing.T) {
 	dir := t.TempDir()
 	r := twinRun()
 	writeLedger(t, dir, r.Events)
-	if err := WriteRun(dir, r); err != nil {
+	if err := WriteResult(dir, r); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string][]byte{}
@@ -157,7 +157,7 @@ func TestRegenerateASuiteDirectory(t *testing.T) {
 	for _, r := range []Result{goodRun(), twinRun()} {
 		sub := filepath.Join(dir, r.Run.Scenario)
 		writeLedger(t, sub, r.Events)
-		if err := WriteRun(sub, r); err != nil {
+		if err := WriteResult(sub, r); err != nil {
 			t.Fatal(err)
 		}
 	}

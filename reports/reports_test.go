@@ -52,7 +52,7 @@ func readFile(t *testing.T, dir, name string) []byte {
 func TestWriteRunMatchesGoldenFiles(t *testing.T) {
 	for name, r := range map[string]Result{"good": goodRun(), "twin": twinRun(), "bad": badRun()} {
 		dir := t.TempDir()
-		if err := WriteRun(dir, r); err != nil {
+		if err := WriteResult(dir, r); err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range []string{VerdictFile, SummaryFile, JUnitFile} {

@@ -74,10 +74,15 @@ type runFile struct {
 	Expect verdict.Expect `json:"expect"`
 }
 
-// WriteRun writes one run's run.json, verdict.json, junit.xml, summary.md
+// WriteRun writes one judged run's reports into dir; see WriteResult.
+func WriteRun(dir string, run Run, exp verdict.Expect, v verdict.Verdict, events []ledger.Event) error {
+	return WriteResult(dir, Result{Run: run, Expect: exp, Verdict: v, Events: events})
+}
+
+// WriteResult writes one run's run.json, verdict.json, junit.xml, summary.md
 // and report.html into dir (created if needed). The ledger itself is the
 // ledger sink's job (ledger.jsonl).
-func WriteRun(dir string, r Result) error {
+func WriteResult(dir string, r Result) error {
 	files := []struct {
 		name   string
 		render func(io.Writer) error
@@ -107,7 +112,7 @@ type suiteEntry struct {
 
 // WriteSuite writes several runs' combined reports into dir: verdicts.json,
 // junit.xml (one testsuite per run), summary.md and report.html (one SVG
-// timeline per run). Each run's own directory is WriteRun's job.
+// timeline per run). Each run's own directory is WriteResult's job.
 func WriteSuite(dir string, rs []Result) error {
 	entries := make([]suiteEntry, len(rs))
 	for i, r := range rs {
@@ -168,7 +173,7 @@ func Rerender(dir string, run Run, exp verdict.Expect) (Result, error) {
 		return Result{}, fmt.Errorf("reports: %w", err)
 	}
 	r := Judge(run, exp, events)
-	return r, WriteRun(dir, r)
+	return r, WriteResult(dir, r)
 }
 
 // Regenerate rebuilds reports from ledgers, for `drainproof report DIR`. When
@@ -182,7 +187,7 @@ func Regenerate(dir string) ([]Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []Result{r}, WriteRun(dir, r)
+		return []Result{r}, WriteResult(dir, r)
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -206,7 +211,7 @@ func Regenerate(dir string) ([]Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := WriteRun(filepath.Join(dir, n), r); err != nil {
+		if err := WriteResult(filepath.Join(dir, n), r); err != nil {
 			return nil, err
 		}
 		rs = append(rs, r)
