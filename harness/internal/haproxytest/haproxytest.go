@@ -67,7 +67,7 @@ func Start(t testing.TB, mode Mode, backend string) *Proxy {
 	}
 	addr := FreePort(t)
 	cfg := fmt.Sprintf(`global
-  maxconn 40000
+  maxconn %d
 defaults
   mode %s
   timeout connect 2s
@@ -79,7 +79,7 @@ frontend fe
   default_backend be
 backend be
   server s1 %s
-`, mode, addr, backend)
+`, maxConn(), mode, addr, backend)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
@@ -110,6 +110,19 @@ backend be
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// maxConn is 40,000, or less when the fd limit cannot hold it: haproxy
+// refuses to start when it cannot raise its fd limit to 2*maxconn+overhead.
+func maxConn() int {
+	n := 40000
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
+		if fit := (int(lim.Max) - 200) / 2; fit < n {
+			n = fit
+		}
+	}
+	return n
 }
 
 // SoftStop sends SIGUSR1: haproxy closes its listeners and exits once every
