@@ -1,8 +1,3 @@
-// Package verdict judges a run: Evaluate is a pure function from what a
-// scenario expects and what the ledger recorded to a Verdict. No clock, no
-// I/O: the same events in any order give the same Verdict, so a run can be
-// judged again later from ledger.jsonl alone. Every Finding carries the
-// events that prove it, so a human can check the judgement.
 package verdict
 
 import (
