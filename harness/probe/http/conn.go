@@ -46,6 +46,7 @@ type progressReader struct {
 	nc      net.Conn
 	timeout time.Duration // 0 while idle: the idle wait sets its own deadline
 	n       int64
+	err     error // the last read error: the socket's own story when a parser fails
 }
 
 func (r *progressReader) Read(b []byte) (int, error) {
@@ -54,6 +55,9 @@ func (r *progressReader) Read(b []byte) (int, error) {
 	}
 	n, err := r.nc.Read(b)
 	r.n += int64(n)
+	if err != nil {
+		r.err = err
+	}
 	return n, err
 }
 
@@ -194,8 +198,14 @@ func (c *conn) request() result {
 	timeout := c.p.cfg.Timeout
 	c.rd.timeout = timeout
 	n0 := c.rd.n
+	c.rd.err = nil
 	r := result{start: time.Now()}
 	fail := func(err error, ph phase) result {
+		if c.rd.err != nil && ph != phaseWrite {
+			// A parser that met the end of the stream says "malformed";
+			// the socket says what happened (EOF, reset, timeout).
+			err = c.rd.err
+		}
 		r.latency = time.Since(r.start)
 		r.bytes = c.rd.n - n0
 		r.err, r.cause = err, requestCause(err, ph)
