@@ -1,0 +1,88 @@
+package image
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/drainproof/drainproof/harness/internal/imgbuild"
+)
+
+// GatewayPackages are the Debian packages of the gateway image on top of minbase.
+var GatewayPackages = []string{"haproxy", "nginx-light", "ca-certificates"}
+
+// gatewayCleanup trims the debootstrap'ed tree (apt state and docs are dead weight in an image)
+// and makes the runtime directories the Debian configs expect (/run/haproxy for haproxy's
+// stats socket). Idempotent.
+const gatewayCleanup = `
+apt-get clean
+rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/* /usr/share/locale/* /var/cache/debconf/*-old /var/log/*.log
+mkdir -p /run/haproxy /var/lib/haproxy /var/lib/nginx
+: > /etc/machine-id
+`
+
+// Gateway builds (or reuses) the gateway image tarball: Debian <suite> minbase + haproxy +
+// nginx-light (from Debian's mirror via debootstrap) + the fixture binaries in /usr/local/bin.
+// The image has no entrypoint: manifests give the command (haproxy -f ..., nginx -g ...).
+func Gateway(ctx context.Context, o Options) (*Built, error) {
+	e, err := newEnv(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	dir, fixKey, names, err := e.fixtureBinaries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tree := imgbuild.Rootfs{Dir: filepath.Join(e.cache, "rootfs", "gateway-"+e.o.Suite), Suite: e.o.Suite, Include: GatewayPackages}
+	rootKey := imgbuild.Key("gateway-rootfs", tree.Key(), gatewayCleanup)[:12]
+	key := imgbuild.Key("gateway", rootKey, fixKey)[:12]
+	b := &Built{Ref: GatewayRef(e.o.Suite, key), Archive: filepath.Join(e.cache, "archives", "gateway-"+key+".tar"), Binaries: names}
+	if imgbuild.HasStamp(b.Archive+".stamp", key) {
+		err := e.steps.Run("gateway image "+b.Ref, func() (bool, error) { return true, nil })
+		b.Timings, b.Cached = e.steps.Timings(), true
+		return b, err
+	}
+	if err := e.steps.Run("debootstrap gateway rootfs ("+strings.Join(GatewayPackages, ", ")+")", func() (bool, error) {
+		return tree.Ensure(ctx)
+	}); err != nil {
+		return nil, err
+	}
+	var rootLayer v1.Layer
+	if err := e.steps.Run("gateway rootfs layer", func() (bool, error) {
+		stamp := tree.Dir + ".cleanup.stamp"
+		if !imgbuild.HasStamp(stamp, rootKey) {
+			if _, err := tree.Chroot(ctx, gatewayCleanup); err != nil {
+				return false, err
+			}
+			if err := imgbuild.WriteStamp(stamp, rootKey); err != nil {
+				return false, err
+			}
+		}
+		l, cached, err := imgbuild.DirLayer(ctx, tree.Dir, filepath.Join(e.cache, "layers", "gateway-"+rootKey+".tar.gz"), rootKey)
+		rootLayer = l
+		return cached, err
+	}); err != nil {
+		return nil, err
+	}
+	err = e.steps.Run("gateway image "+b.Ref, func() (bool, error) {
+		fl, err := imgbuild.NewLayer(fixtureEntries(dir, names))
+		if err != nil {
+			return false, err
+		}
+		img, err := imgbuild.NewImage(imgbuild.Config{WorkingDir: "/"}, rootLayer, fl)
+		if err != nil {
+			return false, err
+		}
+		if err := imgbuild.WriteArchive(b.Archive, map[string]v1.Image{archiveTag(b.Ref): img}); err != nil {
+			return false, err
+		}
+		return false, imgbuild.WriteStamp(b.Archive+".stamp", key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.Timings = e.steps.Timings()
+	return b, nil
+}

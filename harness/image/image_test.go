@@ -1,0 +1,50 @@
+package image
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/drainproof/drainproof/harness/internal/imgbuild"
+)
+
+func TestRefsAndArchiveTags(t *testing.T) {
+	if got := FixturesRef("0123abcd4567"); got != "drainproof/fixtures:0123abcd4567" {
+		t.Fatalf("FixturesRef = %s", got)
+	}
+	if got := GatewayRef("bookworm", "k"); got != "drainproof/gateway:bookworm-k" {
+		t.Fatalf("GatewayRef = %s", got)
+	}
+	for in, want := range map[string]string{
+		"drainproof/fixtures:k":           "docker.io/drainproof/fixtures:k",
+		"docker.io/drainproof/fixtures:k": "docker.io/drainproof/fixtures:k",
+		"registry.k8s.io/pause:3.10":      "registry.k8s.io/pause:3.10",
+		"localhost:5000/x:1":              "localhost:5000/x:1",
+	} {
+		if got := archiveTag(in); got != want {
+			t.Errorf("archiveTag(%s) = %s, want %s", in, got, want)
+		}
+		if _, err := imgbuild.ParseRef(archiveTag(in)); err != nil {
+			t.Errorf("%s: %v", in, err)
+		}
+	}
+}
+
+func TestFixturePackagesFindsMainPackages(t *testing.T) {
+	root, err := imgbuild.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs, err := FixturePackages(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pkgs {
+		if !strings.HasPrefix(p, imgbuild.ModulePath+"/fixtures/") {
+			t.Errorf("not a fixture package: %s", p)
+		}
+	}
+	if _, err := FixturePackages(context.Background(), t.TempDir()); err == nil {
+		t.Fatal("a tree without fixtures gave no error")
+	}
+}

@@ -1,0 +1,98 @@
+package airgap
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const containerdConfigSample = `version = 2
+
+[proxy_plugins]
+[proxy_plugins."fuse-overlayfs"]
+  type = "snapshot"
+  address = "/run/containerd-fuse-overlayfs.sock"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "registry.k8s.io/pause:3.10"
+  restrict_oom_score_adj = false
+`
+
+func TestPatchContainerdConfig(t *testing.T) {
+	got, err := patchContainerdConfig(containerdConfigSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(got, "fuse-overlayfs") || strings.Contains(got, "proxy_plugins") {
+		t.Fatalf("proxy plugin left in:\n%s", got)
+	}
+	if !strings.Contains(got, "restrict_oom_score_adj = true") || strings.Contains(got, "restrict_oom_score_adj = false") {
+		t.Fatalf("restrict_oom_score_adj not flipped:\n%s", got)
+	}
+	if !strings.Contains(got, `sandbox_image = "registry.k8s.io/pause:3.10"`) {
+		t.Fatalf("unrelated settings lost:\n%s", got)
+	}
+	if _, err := patchContainerdConfig("version = 2\n"); err == nil {
+		t.Fatal("want an error when the oom setting is not there to flip")
+	}
+}
+
+func TestPatchRealKindConfig(t *testing.T) {
+	// kind's own file, when the module is in the cache (it is whenever the node image was built).
+	matches, _ := filepath.Glob(filepath.Join(os.Getenv("HOME"), "go/pkg/mod/sigs.k8s.io/kind@"+DefaultVersions.Kind, "images/base/files/etc/containerd/config.toml"))
+	if len(matches) == 0 {
+		t.Skip("kind module not in the module cache")
+	}
+	b, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := patchContainerdConfig(string(b)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCRIBaseSpecAddsHookDropsRlimits(t *testing.T) {
+	in := `{"process":{"rlimits":[{"type":"RLIMIT_NOFILE"}],"cwd":"/"},"hooks":{"createContainer":[{"path":"/other"}]}}`
+	out, err := criBaseSpec([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Process map[string]any `json:"process"`
+		Hooks   struct {
+			CreateContainer []struct{ Path string } `json:"createContainer"`
+		} `json:"hooks"`
+	}
+	if err := json.Unmarshal(out, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := spec.Process["rlimits"]; ok {
+		t.Fatal("rlimits kept")
+	}
+	if spec.Process["cwd"] != "/" {
+		t.Fatal("other process fields lost")
+	}
+	hs := spec.Hooks.CreateContainer
+	if len(hs) != 2 || hs[0].Path != "/other" || hs[1].Path != "/kind/bin/mount-product-files.sh" {
+		t.Fatalf("createContainer hooks = %+v", hs)
+	}
+	if _, err := criBaseSpec([]byte("not json")); err == nil {
+		t.Fatal("want an error for bad input")
+	}
+}
+
+func TestRenderManifestsUsesKindnetImage(t *testing.T) {
+	cni, storage, err := renderManifests("docker.io/drainproof/kindnet-lite:k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(cni), "image: docker.io/drainproof/kindnet-lite:k1") || strings.Contains(string(cni), "{{") {
+		t.Fatalf("cni manifest not rendered:\n%s", cni)
+	}
+	if !strings.Contains(string(storage), "kind: StorageClass") {
+		t.Fatalf("storage manifest:\n%s", storage)
+	}
+}

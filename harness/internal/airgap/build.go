@@ -1,0 +1,273 @@
+package airgap
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/drainproof/drainproof/harness/internal/imgbuild"
+)
+
+// Options configure BuildNodeImage. The zero value builds DefaultVersions into the default cache.
+type Options struct {
+	Versions  Versions  // zero: DefaultVersions
+	CacheDir  string    // zero: <imgbuild.CacheRoot()>/airgap
+	SourceDir string    // the drainproof source tree; zero: imgbuild.ModuleRoot()
+	Log       io.Writer // step log (each step with its duration); nil: silent
+}
+
+// Result is a built (or reused) node image.
+type Result struct {
+	NodeImage string            // docker image reference, e.g. drainproof/node:v1.33.13-<key>
+	Cached    bool              // the image already existed: nothing was built
+	Timings   []imgbuild.Timing // per step
+}
+
+type builder struct {
+	v                     Versions
+	cache, src, goVersion string
+	steps                 *imgbuild.Steps
+	nodeKey, baseKey      string
+}
+
+func newBuilder(ctx context.Context, o Options) (*builder, error) {
+	b := &builder{v: o.Versions, cache: o.CacheDir, src: o.SourceDir,
+		steps: &imgbuild.Steps{Out: o.Log, Prefix: "[node-image] "}}
+	if b.v == (Versions{}) {
+		b.v = DefaultVersions
+	}
+	if _, err := b.v.StagingVersion(); err != nil {
+		return nil, err
+	}
+	var err error
+	if b.cache == "" {
+		root, err := imgbuild.CacheRoot()
+		if err != nil {
+			return nil, err
+		}
+		b.cache = filepath.Join(root, "airgap")
+	}
+	if b.src == "" {
+		if b.src, err = imgbuild.ModuleRoot(); err != nil {
+			return nil, err
+		}
+	}
+	if b.goVersion, err = imgbuild.GoVersion(ctx); err != nil {
+		return nil, err
+	}
+	// The node image depends on the versions, the Go toolchain, and our own code under
+	// harness/internal/airgap (builder logic, pause, kindnet-lite, iptables-wrapper, manifests).
+	all, err := imgbuild.SourceKey(ctx, b.src, "./harness/internal/airgap/...")
+	if err != nil {
+		return nil, err
+	}
+	b.nodeKey = imgbuild.Key("node", b.v.String(), b.goVersion, all)[:12]
+	// The base (node OS) depends only on Debian, kind's files and the base-building code.
+	baseSrc, err := imgbuild.SourceKey(ctx, b.src, "./harness/internal/airgap")
+	if err != nil {
+		return nil, err
+	}
+	b.baseKey = imgbuild.Key("base", b.v.Debian, b.v.Kind, strings.Join(basePackages, ","), baseSrc)[:12]
+	return b, nil
+}
+
+// NodeImageRef returns the reference BuildNodeImage builds for o, without building anything
+// (about a second: it hashes the inputs).
+func NodeImageRef(ctx context.Context, o Options) (string, error) {
+	b, err := newBuilder(ctx, o)
+	if err != nil {
+		return "", err
+	}
+	return NodeImage(b.v, b.nodeKey), nil
+}
+
+// BuildNodeImage builds the air-gapped kind node image into the local docker engine, or reuses
+// it when an image with the same inputs exists. Everything it builds on the way is cached
+// under Options.CacheDir, keyed by its own inputs.
+func BuildNodeImage(ctx context.Context, o Options) (*Result, error) {
+	b, err := newBuilder(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	ref := NodeImage(b.v, b.nodeKey)
+	have, err := imgbuild.DockerImageExists(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if have {
+		b.steps.Logf("%s is up to date", ref)
+		return &Result{NodeImage: ref, Cached: true}, nil
+	}
+	if err := b.build(ctx, ref); err != nil {
+		return nil, err
+	}
+	return &Result{NodeImage: ref, Timings: b.steps.Timings()}, nil
+}
+
+func (b *builder) build(ctx context.Context, ref string) error {
+	s := b.steps
+	s.Logf("building %s (%s)", ref, b.v)
+	kindDir, _, err := moduleInfo(ctx, b.cache, "sigs.k8s.io/kind", b.v.Kind)
+	if err != nil {
+		return err
+	}
+	tree := imgbuild.Rootfs{Dir: filepath.Join(b.cache, "rootfs", "node-"+b.v.Debian), Suite: b.v.Debian, Include: basePackages}
+	baseRef := BaseImage(b.v, b.baseKey)
+	var baseLayer v1.Layer
+	var bins binaries
+
+	g, gctx := errgroup.WithContext(ctx)
+	// The OS side (network and disk bound) runs alongside the Go builds (CPU bound).
+	g.Go(func() error {
+		if err := s.Run("debootstrap node rootfs", func() (bool, error) { return tree.Ensure(gctx) }); err != nil {
+			return err
+		}
+		stamp := tree.Dir + ".custom.stamp"
+		if err := s.Run("customize node rootfs", func() (bool, error) {
+			if imgbuild.HasStamp(stamp, b.baseKey) {
+				return true, nil
+			}
+			if err := customizeBase(gctx, tree, kindDir); err != nil {
+				return false, err
+			}
+			return false, imgbuild.WriteStamp(stamp, b.baseKey)
+		}); err != nil {
+			return err
+		}
+		if err := s.Run("base layer", func() (cached bool, err error) {
+			baseLayer, cached, err = imgbuild.DirLayer(gctx, tree.Dir, filepath.Join(b.cache, "layers", "base-"+b.baseKey+".tar.gz"), b.baseKey)
+			return cached, err
+		}); err != nil {
+			return err
+		}
+		return s.Run("load base image "+baseRef, func() (bool, error) {
+			if have, err := imgbuild.DockerImageExists(gctx, baseRef); err != nil || have {
+				return have, err
+			}
+			img, err := baseImage(baseLayer)
+			if err != nil {
+				return false, err
+			}
+			return false, imgbuild.DockerLoad(gctx, map[string]v1.Image{baseRef: img})
+		})
+	})
+	g.Go(func() error { return b.buildBinaries(gctx, &bins) })
+	if err := g.Wait(); err != nil {
+		return err
+	}
+
+	if err := s.Run("check kubeadm image list", func() (bool, error) {
+		out, err := imgbuild.Run(ctx, nil, bins.k("kubeadm"), "config", "images", "list", "--kubernetes-version", "v"+b.v.Kubernetes)
+		if err != nil {
+			return false, err
+		}
+		return false, b.v.CheckKubeadmImages(out)
+	}); err != nil {
+		return err
+	}
+	kindnetRef := KindnetImage(b.nodeKey)
+	archive := filepath.Join(b.cache, "images", "components-"+b.nodeKey+".tar")
+	refs := append(b.v.KubeadmImages(), kindnetRef)
+	if err := s.Run("component images", func() (bool, error) {
+		if imgbuild.HasStamp(archive+".stamp", b.nodeKey) {
+			return true, nil
+		}
+		imgs, err := componentImages(b.v, bins, tree.Dir, kindnetRef)
+		if err != nil {
+			return false, err
+		}
+		if err := imgbuild.WriteArchive(archive, imgs); err != nil {
+			return false, err
+		}
+		return false, imgbuild.WriteStamp(archive+".stamp", b.nodeKey)
+	}); err != nil {
+		return err
+	}
+	var ctrLayer, filesLayer v1.Layer
+	ctrTar := filepath.Join(b.cache, "layers", "containerd-"+b.nodeKey+".tar.gz")
+	if err := s.Run("pre-import images into containerd", func() (bool, error) {
+		if imgbuild.HasStamp(ctrTar+".stamp", b.nodeKey) {
+			l, cached, err := imgbuild.DirLayer(ctx, "", ctrTar, b.nodeKey) // stamped: reads the cached file
+			ctrLayer = l
+			return cached, err
+		}
+		state := filepath.Join(b.cache, "work", "containerd-"+b.nodeKey)
+		defer os.RemoveAll(state)
+		if err := preimport(ctx, baseRef, archive, state, refs); err != nil {
+			return false, err
+		}
+		l, _, err := imgbuild.DirLayer(ctx, state, ctrTar, b.nodeKey)
+		ctrLayer = l
+		return false, err
+	}); err != nil {
+		return err
+	}
+	if err := s.Run("node files layer", func() (bool, error) {
+		es, err := nodeFileEntries(b.v, bins, kindnetRef)
+		if err == nil {
+			filesLayer, err = imgbuild.NewLayer(es)
+		}
+		return false, err
+	}); err != nil {
+		return err
+	}
+	return s.Run("load node image "+ref, func() (bool, error) {
+		img, err := imgbuild.NewImage(nodeConfig, baseLayer, filesLayer, ctrLayer)
+		if err != nil {
+			return false, err
+		}
+		return false, imgbuild.DockerLoad(ctx, map[string]v1.Image{ref: img})
+	})
+}
+
+// buildBinaries builds Kubernetes, the third-party tools and our own node programs, one go
+// command at a time (each already uses every core).
+func (b *builder) buildBinaries(ctx context.Context, out *binaries) error {
+	s := b.steps
+	staging, _ := b.v.StagingVersion()
+	if err := s.Run("build kubernetes v"+b.v.Kubernetes, func() (cached bool, err error) {
+		_, goMod, err := moduleInfo(ctx, b.cache, "k8s.io/kubernetes", "v"+b.v.Kubernetes)
+		if err != nil {
+			return false, err
+		}
+		data, err := os.ReadFile(goMod)
+		if err != nil {
+			return false, err
+		}
+		w, err := KubernetesWrapper(data, b.v.Kubernetes, staging, kubernetesPackages)
+		if err != nil {
+			return false, err
+		}
+		out.k8s, cached, err = b.buildTool(ctx, goTool{name: "kubernetes", wrapper: w, ldflags: kubernetesLDFlags(b.v)})
+		return cached, err
+	}); err != nil {
+		return err
+	}
+	dirs := map[string]*string{"etcd": &out.etcd, "coredns": &out.coredns, "cni-plugins": &out.cni, "crictl": &out.crictl}
+	for _, t := range thirdPartyTools(b.v) {
+		if err := s.Run("build "+t.name, func() (cached bool, err error) {
+			*dirs[t.name], cached, err = b.buildTool(ctx, t)
+			return cached, err
+		}); err != nil {
+			return err
+		}
+	}
+	return s.Run("build pause, kindnet-lite, iptables-wrapper", func() (cached bool, err error) {
+		out.own, cached, err = b.buildOwn(ctx, "node-programs", "./harness/internal/airgap/cmd/...")
+		return cached, err
+	})
+}
+
+// String describes the result for logs.
+func (r *Result) String() string {
+	if r.Cached {
+		return fmt.Sprintf("%s (cached)", r.NodeImage)
+	}
+	return r.NodeImage
+}
