@@ -62,8 +62,10 @@ func runScripted(t *testing.T, url string, cfg func(*Config)) []ledger.Event {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx, l) }()
-	waitFor(t, "the connection under test to end", 5*time.Second, func() bool {
-		return p.Stats().Connections.Load() >= 2 || p.Stats().Drops.Load() > 0
+	// The connection under test (http-000) has ended once its successor has
+	// carried a request.
+	waitFor(t, "a request on http-000.2", 5*time.Second, func() bool {
+		return count(l.Events(), func(e ledger.Event) bool { return e.Kind == ledger.Request && e.Conn == "http-000.2" }) > 0
 	})
 	cancel()
 	wait(t, done, 5*time.Second)
