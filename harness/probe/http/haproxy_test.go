@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
-	"github.com/drainproof/drainproof/harness/internal/haproxytest"
+	"github.com/drainproof/drainproof/internal/haproxytest"
 	"github.com/drainproof/drainproof/harness/ledger"
 )
 
