@@ -95,13 +95,13 @@ func (hk *hostKeys) explain(err error, offered gossh.PublicKey) error {
 	case errors.As(err, &keyErr) && len(keyErr.Want) > 0:
 		var pins []string
 		for _, k := range keyErr.Want {
-			pins = append(pins, fmt.Sprintf("%s:%d %s %s", k.Filename, k.Line, k.Key.Type(), gossh.FingerprintSHA256(k.Key)))
+			pins = append(pins, fmt.Sprintf("%s:%d pins %s %s", k.Filename, k.Line, k.Key.Type(), gossh.FingerprintSHA256(k.Key)))
 		}
 		got := "no key"
 		if offered != nil {
 			got = offered.Type() + " " + gossh.FingerprintSHA256(offered)
 		}
-		return probe.Setupf(FlagKnownHosts, "host key mismatch for %s: the server presented %s, but %s pins %s", hk.addr, got, hk.file, strings.Join(pins, "; "))
+		return probe.Setupf(FlagKnownHosts, "host key mismatch for %s: the server presented %s, but %s", hk.addr, got, strings.Join(pins, "; "))
 	}
 	return probe.Setupf(FlagKnownHosts, "%s: host key of %s rejected: %v", hk.file, hk.addr, err)
 }
