@@ -102,6 +102,12 @@ func Create(ctx context.Context, name string, opts ...Option) (*Cluster, error) 
 func (c *Cluster) reuse(ctx context.Context) (*Cluster, error) {
 	c.Reused = true
 	c.logf("reusing kind cluster %s", c.Name)
+	if nodes, err := c.provider.ListNodes(c.Name); err == nil && len(nodes) > 0 && c.NodeImage != "" {
+		img, err := imgbuild.Docker(ctx, "inspect", "--format", "{{.Config.Image}}", nodes[0].String())
+		if img = strings.TrimSpace(img); err == nil && img != c.NodeImage {
+			c.logf("WARNING: cluster %s runs node image %s, not %s; `drainproof cluster down --name %s` to recreate it", c.Name, img, c.NodeImage, c.Name)
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(c.kubeconfig), 0o700); err != nil {
 		return nil, err
 	}

@@ -17,12 +17,16 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
+// e2eTag is set when built with -tags e2e.
+var e2eTag bool
+
 // e2e gates the tests that build real images and run a real kind cluster (minutes, root, docker,
-// Debian mirror, Go module proxy). The kind suites set DRAINPROOF_E2E=1.
+// Debian mirror, Go module proxy): they run with -tags e2e (the kind suites' tag) or
+// DRAINPROOF_E2E=1.
 func e2e(t *testing.T) {
 	t.Helper()
-	if os.Getenv("DRAINPROOF_E2E") != "1" {
-		t.Skip("set DRAINPROOF_E2E=1 to build images and run a kind cluster")
+	if !e2eTag && os.Getenv("DRAINPROOF_E2E") != "1" {
+		t.Skip("build with -tags e2e or set DRAINPROOF_E2E=1 to build images and run a kind cluster")
 	}
 }
 
@@ -36,7 +40,8 @@ func (w logWriter) Write(p []byte) (int, error) {
 // TestAirGappedClusterRunsOurImages is the proof of the air-gapped path: build (or reuse) the
 // node, fixtures and gateway images, create a 1-node cluster from the node image, load the
 // fixtures and gateway archives, and run a pod from each: httpd must become Ready (its readiness
-// probe crosses the pod network), `haproxy -v` must succeed and print its version.
+// probe crosses the pod network); in the gateway image haproxy -v and nginx -v must succeed and
+// the fixture binaries must be there.
 func TestAirGappedClusterRunsOurImages(t *testing.T) {
 	e2e(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
@@ -82,7 +87,8 @@ func TestAirGappedClusterRunsOurImages(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "gateway-haproxy-version"},
 		Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{{
 			Name: "haproxy", Image: imgs.Gateway.Ref, ImagePullPolicy: corev1.PullIfNotPresent,
-			Command: []string{"haproxy", "-v"},
+			// Debian's haproxy and nginx-light, and the fixture binaries (drainwait is the preStop helper)
+			Command: []string{"sh", "-c", "haproxy -v && nginx -v 2>&1 && ls /usr/local/bin/"},
 		}}},
 	}
 	for _, p := range []*corev1.Pod{httpd, haproxy} {
@@ -102,8 +108,10 @@ func TestAirGappedClusterRunsOurImages(t *testing.T) {
 	waitPod(ctx, t, cs, ns, haproxy.Name, "Succeeded", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded })
 	t.Logf("timing: pods ready %.1fs", time.Since(t0).Seconds())
 	out := podLogs(ctx, t, cs, ns, haproxy.Name)
-	if !strings.Contains(out, "HAProxy version") {
-		t.Fatalf("haproxy -v printed %q", out)
+	for _, want := range append([]string{"HAProxy version", "nginx version"}, imgs.Gateway.Binaries...) {
+		if !strings.Contains(out, want) {
+			t.Fatalf("gateway pod output lacks %q:\n%s", want, out)
+		}
 	}
 	t.Logf("gateway image: %s", strings.SplitN(out, "\n", 2)[0])
 }

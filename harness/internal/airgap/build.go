@@ -107,6 +107,7 @@ func BuildNodeImage(ctx context.Context, o Options) (*Result, error) {
 	if err := b.build(ctx, ref); err != nil {
 		return nil, err
 	}
+	b.prune(ctx)
 	return &Result{NodeImage: ref, Timings: b.steps.Timings()}, nil
 }
 

@@ -1,0 +1,67 @@
+package imgbuild
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func writeFile(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSourceKeyFollowsOwnSourceOnly builds keys over a real (tiny) module with `go list`.
+func TestSourceKeyFollowsOwnSourceOnly(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "go.mod"), "module example.test/m\n\ngo 1.22\n")
+	writeFile(t, filepath.Join(root, "lib/lib.go"), "package lib\n\nconst X = 1\n")
+	writeFile(t, filepath.Join(root, "cmd/a/main.go"), "package main\n\nimport _ \"example.test/m/lib\"\n\nfunc main() {}\n")
+	writeFile(t, filepath.Join(root, "cmd/b/main.go"), "package main\n\nfunc main() {}\n")
+	ctx := context.Background()
+	key := func() string {
+		t.Helper()
+		k, err := SourceKey(ctx, root, "./cmd/a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	k1 := key()
+	if k1 != key() {
+		t.Fatal("key not stable")
+	}
+	writeFile(t, filepath.Join(root, "cmd/b/main.go"), "package main\n\nfunc main() { println() }\n")
+	writeFile(t, filepath.Join(root, "cmd/a/main_test.go"), "package main\n")
+	if key() != k1 {
+		t.Fatal("an unrelated package or a test file changed the key")
+	}
+	writeFile(t, filepath.Join(root, "lib/lib.go"), "package lib\n\nconst X = 2\n")
+	if key() == k1 {
+		t.Fatal("a change in a dependency did not change the key")
+	}
+	if _, err := SourceKey(ctx, root, "./nope"); err == nil {
+		t.Fatal("a missing package gave no error")
+	}
+}
+
+func TestModuleRootFromEnv(t *testing.T) {
+	t.Setenv("DRAINPROOF_SRC", t.TempDir())
+	if _, err := ModuleRoot(); err == nil {
+		t.Fatal("a directory without drainproof's go.mod was accepted")
+	}
+	t.Setenv("DRAINPROOF_SRC", "")
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatal(err)
+	}
+}
