@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
-	"github.com/drainproof/drainproof/internal/haproxytest"
 	"github.com/drainproof/drainproof/harness/probe"
+	"github.com/drainproof/drainproof/internal/haproxytest"
 )
 
 func wantSetup(t *testing.T, err error, field string) {

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
-	"github.com/drainproof/drainproof/internal/haproxytest"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/internal/haproxytest"
 )
 
 // throughHAProxy starts httpd behind a real haproxy in HTTP mode and runs two
