@@ -50,6 +50,9 @@
 //     Detail["response_bytes"] says how much of the response had arrived. The
 //     failed request also has its Request event with Error and Cause set.
 //
+// After any end but ClosedByClient the slot dials again at its next interval
+// (at once for the retry below), until the run ends.
+//
 // # The keep-alive race, retried visibly
 //
 // A server may close a keep-alive connection it considers idle at the very
