@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/drainproof/drainproof/scenarios"
+)
+
+func init() {
+	register("list", "list the built-in scenarios and their known-bad twins", listCmd)
+	register("lint", "validate scenario files (strict schema, twins, manifests render)", lintCmd)
+}
+
+func listCmd(ctx context.Context, args []string) error {
+	fs := newFlags("list")
+	label := fs.String("l", "", "only scenarios with this label, KEY=VALUE (e.g. suite=smoke)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	c, err := scenarios.Builtin()
+	if err != nil {
+		return err
+	}
+	k, v, hasLabel := strings.Cut(*label, "=")
+	if *label != "" && !hasLabel {
+		return usagef("-l: want KEY=VALUE, got %q", *label)
+	}
+	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tROLE\tDISRUPTION\tLABELS")
+	for _, n := range c.Names() {
+		s, _ := c.Get(n)
+		if hasLabel && s.Labels[k] != v {
+			continue
+		}
+		role := "must pass; twins: " + strings.Join(s.Twins, ",")
+		if s.IsNegativeControl() {
+			role = "must fail; controls: " + strings.Join(s.NegativeControlOf, ",")
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s %s\t%s\n", n, role, s.Disruption.Action, s.Disruption.Target, labels(s.Labels))
+	}
+	return w.Flush()
+}
+
+func labels(m map[string]string) string {
+	var out []string
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
+
+// lintCmd validates the built-in catalog and any scenario files given, and
+// renders their manifests with placeholder values.
+func lintCmd(ctx context.Context, args []string) error {
+	fs := newFlags("lint")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	c, err := scenarios.Builtin()
+	if err != nil {
+		return err
+	}
+	refs := fs.Args()
+	if len(refs) == 0 {
+		refs = c.Names()
+	}
+	vals := scenarios.Values{Namespace: "lint", FixturesImage: "drainproof/fixtures:lint", GatewayImage: "drainproof/gateway:lint", SSHSecret: "drainproof-ssh"}
+	for _, ref := range refs {
+		s, files, err := c.Resolve(ref)
+		if err != nil {
+			return err
+		}
+		objs, err := scenarios.Render(files, s, vals)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("ok  %s (%d objects)\n", s.Name, len(objs))
+	}
+	return nil
+}

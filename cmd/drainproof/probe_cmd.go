@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/probe"
+	httpprobe "github.com/drainproof/drainproof/harness/probe/http"
+	"github.com/drainproof/drainproof/harness/probe/load"
+	sshprobe "github.com/drainproof/drainproof/harness/probe/ssh"
+	"github.com/drainproof/drainproof/harness/verdict"
+	"github.com/drainproof/drainproof/reports"
+)
+
+func init() {
+	register("probe", "attach mode: probe existing addresses while someone else disrupts the target, then judge", probeCmd)
+}
+
+type probeFlags struct {
+	ssh, sshUser, sshKey, sshKnownHosts string
+	sessions                            int
+	heartbeat, lifetime, duration       time.Duration
+	httpURL                             string
+	connections                         int
+	interval                            time.Duration
+	loadURL                             string
+	rate                                int
+	out                                 string
+	maxDrops                            int
+	minSuccess                          float64
+}
+
+func probeCmd(ctx context.Context, args []string) error {
+	var f probeFlags
+	fs := newFlags("probe")
+	fs.StringVar(&f.ssh, "ssh", "", "HOST:PORT of an SSH listener to hold sessions through")
+	fs.StringVar(&f.sshUser, "ssh-user", "drainproof", "SSH user")
+	fs.StringVar(&f.sshKey, "ssh-key", "", "private key FILE for SSH public-key auth")
+	fs.StringVar(&f.sshKnownHosts, "ssh-known-hosts", "", "known_hosts FILE pinning the server's host key")
+	fs.IntVar(&f.sessions, "sessions", 10, "SSH sessions opened at start")
+	fs.DurationVar(&f.heartbeat, "heartbeat", 100*time.Millisecond, "SSH heartbeat interval")
+	fs.DurationVar(&f.lifetime, "lifetime", 0, "how long each session/connection/attack lives before the client ends it cleanly (default: --duration)")
+	fs.StringVar(&f.httpURL, "http", "", "URL to hold keep-alive HTTP connections to")
+	fs.IntVar(&f.connections, "connections", 10, "keep-alive HTTP connections")
+	fs.DurationVar(&f.interval, "interval", 100*time.Millisecond, "one HTTP request per interval per connection")
+	fs.StringVar(&f.loadURL, "load", "", "URL to attack at --rate with vegeta")
+	fs.IntVar(&f.rate, "rate", 200, "load requests per second")
+	fs.DurationVar(&f.duration, "duration", 30*time.Second, "hard limit of the whole probe")
+	fs.StringVar(&f.out, "out", "", "DIR for ledger.jsonl, verdict.json, junit.xml, summary.md, report.html (required)")
+	fs.IntVar(&f.maxDrops, "max-drops", 0, "drops tolerated before the verdict fails")
+	fs.Float64Var(&f.minSuccess, "min-success-ratio", -1, "fail when the HTTP/load success ratio drops below this (default: not judged)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	probes, err := f.build()
+	if err != nil {
+		return err
+	}
+	for _, p := range probes {
+		if err := p.Preflight(ctx); err != nil {
+			return err
+		}
+	}
+	sink, err := ledger.CreateJSONLines(filepath.Join(f.out, "ledger.jsonl"))
+	if err != nil {
+		return usagef("--out: %v", err)
+	}
+	l := ledger.New(sink)
+	started := time.Now()
+	runCtx, cancel := context.WithTimeout(ctx, f.duration)
+	defer cancel()
+	stopProgress := startProgress(probes, started)
+	var wg sync.WaitGroup
+	errs := make([]error, len(probes))
+	for i, p := range probes {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = p.Run(runCtx, l) }()
+	}
+	wg.Wait()
+	stopProgress()
+	if err := l.Close(); err != nil {
+		return err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	exp := verdict.Expect{MaxDrops: &f.maxDrops}
+	if f.minSuccess >= 0 {
+		exp.MinSuccessRatio = &f.minSuccess
+	}
+	v := verdict.Evaluate(exp, l.Events())
+	meta := reports.Run{Scenario: "probe", Description: "attach mode: " + f.targets(), Started: started, Finished: time.Now(), Command: os.Args}
+	if err := reports.WriteRun(f.out, meta, exp, v, l.Events()); err != nil {
+		return err
+	}
+	printVerdict(v, f.out)
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted: %w", ctx.Err())
+	}
+	if !v.Pass {
+		return errVerdictFailed
+	}
+	return nil
+}
+
+// build validates the flags and constructs the probes; every error names a flag.
+func (f *probeFlags) build() ([]probe.Probe, error) {
+	if f.out == "" {
+		return nil, usagef("--out: required")
+	}
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
+		return nil, usagef("--out: %v", err)
+	}
+	if f.duration <= 0 {
+		return nil, usagef("--duration: must be > 0, got %s", f.duration)
+	}
+	if f.lifetime < 0 {
+		return nil, usagef("--lifetime: must be > 0, got %s", f.lifetime)
+	}
+	if f.maxDrops < 0 {
+		return nil, usagef("--max-drops: must be >= 0")
+	}
+	life := f.lifetime
+	if life == 0 {
+		life = f.duration
+	}
+	var ps []probe.Probe
+	if f.ssh != "" {
+		cfg := sshprobe.DefaultConfig()
+		cfg.Addr, cfg.User, cfg.KeyFile, cfg.KnownHostsFile = f.ssh, f.sshUser, f.sshKey, f.sshKnownHosts
+		cfg.Sessions, cfg.Heartbeat, cfg.Lifetime = f.sessions, f.heartbeat, life
+		p, err := sshprobe.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	if f.httpURL != "" {
+		cfg := httpprobe.DefaultConfig(f.httpURL, f.duration)
+		cfg.Connections, cfg.Interval, cfg.Lifetime = f.connections, f.interval, life
+		p, err := httpprobe.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	if f.loadURL != "" {
+		p, err := load.New(load.DefaultConfig(f.loadURL, f.rate, life))
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	if len(ps) == 0 {
+		return nil, usagef("nothing to probe: give --ssh, --http or --load")
+	}
+	return ps, nil
+}
+
+// startProgress prints a live status line while probes run, when stderr is a terminal.
+func startProgress(ps []probe.Probe, started time.Time) (stop func()) {
+	st, err := os.Stderr.Stat()
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			var open, drops, fails, reqs, errs int64
+			for _, p := range ps {
+				s := p.Stats()
+				open += s.Open.Load()
+				drops += s.Drops.Load()
+				fails += s.DialFailures.Load()
+				reqs += s.Requests.Load()
+				errs += s.Errors.Load()
+			}
+			fmt.Fprintf(os.Stderr, "\r\033[K%5.1fs  up %d  drops %d  dial failures %d  requests %d  errors %d",
+				time.Since(started).Seconds(), open, drops, fails, reqs, errs)
+			select {
+			case <-done:
+				fmt.Fprintln(os.Stderr)
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func printVerdict(v verdict.Verdict, out string) {
+	status := "PASS"
+	if !v.Pass {
+		status = "FAIL"
+	}
+	fmt.Printf("%s: %d connections, %d drops, %d stalls, %d dial failures, %d requests (%d errors); report in %s\n",
+		status, v.Connections, v.Drops, v.Stalls, v.DialFailures, v.Requests, v.Errors, out)
+	for _, f := range v.Findings {
+		if !f.Pass {
+			fmt.Printf("  - %s: %s\n", f.Check, f.Message)
+		}
+	}
+}
+
+func (f *probeFlags) targets() string {
+	var t []string
+	for _, s := range []string{f.ssh, f.httpURL, f.loadURL} {
+		if s != "" {
+			t = append(t, s)
+		}
+	}
+	return strings.Join(t, ", ")
+}

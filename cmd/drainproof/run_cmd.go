@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/drainproof/drainproof/harness/cluster"
+	"github.com/drainproof/drainproof/harness/run"
+	"github.com/drainproof/drainproof/reports"
+	"github.com/drainproof/drainproof/scenarios"
+)
+
+func init() {
+	register("run", "run one scenario on a kind cluster (created or reused) and judge it", runCmd)
+	register("report", "re-render the reports of run directories from their ledger.jsonl", reportCmd)
+}
+
+func runCmd(ctx context.Context, args []string) error {
+	fs := newFlags("run")
+	ref := fs.String("scenario", "", "scenario NAME from `drainproof list`, or a scenario FILE (required)")
+	out := fs.String("out", "", "DIR for ledger.jsonl and reports (required)")
+	airGapped := fs.Bool("air-gapped", false, "use drainproof's own node image, built from Go modules and Debian (no registry)")
+	name := fs.String("cluster", cluster.DefaultName, "kind cluster to use; created when missing and left for reuse")
+	keep := fs.Bool("keep", false, "leave the run's namespace (and a cluster whose creation failed) for inspection")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *ref == "" {
+		return usagef("--scenario: required (see `drainproof list`)")
+	}
+	if *out == "" {
+		return usagef("--out: required")
+	}
+	cat, err := scenarios.Builtin()
+	if err != nil {
+		return err
+	}
+	s, files, err := cat.Resolve(*ref)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return usagef("--out: %v", err)
+	}
+	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{Name: *name, AirGapped: *airGapped, Keep: *keep,
+		LogsDir: filepath.Join(*out, "cluster-logs"), Log: os.Stderr})
+	if err != nil {
+		return err
+	}
+	res, err := run.Run(ctx, run.Options{Scenario: s, Files: files, Config: c.RESTConfig(),
+		FixturesImage: imgs.Fixtures.Ref, GatewayImage: imgs.Gateway.Ref, OutDir: *out, Keep: *keep, Log: os.Stderr})
+	if res != nil {
+		meta := reports.Run{Scenario: s.Name, Description: s.Description, Profile: s.Labels["profile"], Cluster: c.Name,
+			Namespace: res.Namespace, Started: res.Started, Finished: res.Finished, Command: os.Args}
+		if len(s.NegativeControlOf) > 0 {
+			meta.TwinOf = s.NegativeControlOf[0]
+		}
+		if werr := reports.WriteRun(*out, meta, s.Expect, res.Verdict, res.Events); werr != nil {
+			err = errors.Join(err, werr)
+		}
+		printVerdict(res.Verdict, *out)
+		if ctl := res.Verdict.Control; ctl != nil {
+			fmt.Printf("known-bad twin of %v: control held=%v: %s\n", s.NegativeControlOf, ctl.Held, ctl.Message)
+		}
+	}
+	if err != nil {
+		var se *run.SetupError
+		if errors.As(err, &se) || res == nil {
+			return err
+		}
+		// The run was cut short after traffic started: report, then fail.
+		fmt.Fprintf(os.Stderr, "drainproof run: %v\n", err)
+		return errVerdictFailed
+	}
+	if !res.Verdict.Pass {
+		return errVerdictFailed
+	}
+	return nil
+}
+
+func reportCmd(ctx context.Context, args []string) error {
+	fs := newFlags("report")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() == 0 {
+		return usagef("report: give one or more run directories (each with ledger.jsonl and run.json)")
+	}
+	for _, dir := range fs.Args() {
+		rs, err := reports.Regenerate(dir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+		for _, r := range rs {
+			fmt.Printf("%s: %s pass=%v drops=%d\n", dir, r.Run.Scenario, r.Verdict.Pass, r.Verdict.Drops)
+		}
+	}
+	return nil
+}

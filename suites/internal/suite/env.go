@@ -1,0 +1,139 @@
+package suite
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"github.com/drainproof/drainproof/harness/cluster"
+	"github.com/drainproof/drainproof/harness/run"
+	"github.com/drainproof/drainproof/reports"
+	"github.com/drainproof/drainproof/scenarios"
+)
+
+// Flags every suite accepts (besides e2e-framework's -labels, -feature, ...).
+var (
+	airGapped   = flag.Bool("air-gapped", true, "build and use drainproof's own kind node image (no registry needed)")
+	clusterName = flag.String("cluster", "drainproof-e2e", "kind cluster to create, or reuse when it exists")
+	keep        = flag.Bool("keep", false, "keep a cluster this suite created (a reused cluster is always kept)")
+	reportsDir  = flag.String("reports", "", "where each scenario's reports go (default $DRAINPROOF_OUT/reports or _out/reports)")
+)
+
+// Env is one suite's cluster and what its scenarios share.
+type Env struct {
+	Profile       string
+	Cluster       *cluster.Cluster
+	Images        *cluster.Images
+	FixturesImage string
+	GatewayImage  string
+	Reports       string
+	Catalog       *scenarios.Catalog
+
+	mu      sync.Mutex
+	results []reports.Result
+}
+
+// NewEnv loads the catalog; the cluster comes in Setup.
+func NewEnv(profile string) *Env {
+	c, err := scenarios.Builtin()
+	if err != nil {
+		panic(err) // the embedded catalog is validated by unit tests
+	}
+	return &Env{Profile: profile, Catalog: c}
+}
+
+// Setup is the suite's e2e-framework Setup step: images built or reused from
+// the cache, the cluster created or reused, images loaded into its nodes.
+func (e *Env) Setup(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	e.Reports = *reportsDir
+	if e.Reports == "" {
+		base := os.Getenv("DRAINPROOF_OUT")
+		if base == "" {
+			base = "_out"
+		}
+		e.Reports = filepath.Join(base, "reports")
+	}
+	if err := os.MkdirAll(e.Reports, 0o755); err != nil {
+		return ctx, err
+	}
+	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{
+		Name: *clusterName, AirGapped: *airGapped, Keep: *keep,
+		LogsDir: filepath.Join(e.Reports, "cluster-logs"), Log: os.Stderr,
+	})
+	if err != nil {
+		return ctx, fmt.Errorf("cluster %s: %w", *clusterName, err)
+	}
+	e.Cluster, e.Images = c, imgs
+	e.FixturesImage, e.GatewayImage = imgs.Fixtures.Ref, imgs.Gateway.Ref
+	cfg.WithKubeconfigFile(c.KubeconfigPath())
+	for _, t := range imgs.Timings {
+		fmt.Fprintf(os.Stderr, "[suite] %s\n", t)
+	}
+	return ctx, nil
+}
+
+// Finish writes the suite's reports, exports cluster logs when the suite
+// failed, and deletes the cluster if this suite created it (unless -keep).
+// It is called by TestMain after the tests, NOT as an e2e-framework Finish
+// step, because e2e-framework logs Finish errors only at high verbosity:
+// here every error is printed and fails the suite.
+func (e *Env) Finish(failed bool) error {
+	if e.Cluster == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var errs []error
+	e.mu.Lock()
+	results := e.results
+	e.mu.Unlock()
+	if len(results) > 0 {
+		if err := reports.WriteSuite(e.Reports, results); err != nil {
+			errs = append(errs, fmt.Errorf("suite reports: %w", err))
+		}
+	}
+	if failed {
+		dir := filepath.Join(e.Reports, "cluster-logs")
+		if err := e.Cluster.ExportLogs(ctx, dir); err != nil {
+			errs = append(errs, fmt.Errorf("export cluster logs: %w", err))
+		} else {
+			fmt.Fprintf(os.Stderr, "[suite] cluster logs in %s\n", dir)
+		}
+	}
+	if !e.Cluster.Reused && !*keep {
+		if err := e.Cluster.Delete(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("delete cluster %s: %w", e.Cluster.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Record keeps a run's outcome for the suite's reports.
+func (e *Env) Record(s *scenarios.Scenario, res *run.Result) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.results = append(e.results, reports.Result{Run: Meta(s, e, res), Expect: s.Expect, Verdict: res.Verdict, Events: res.Events})
+}
+
+// Meta describes a run for reports.
+func Meta(s *scenarios.Scenario, e *Env, res *run.Result) reports.Run {
+	r := reports.Run{
+		Scenario: s.Name, Description: s.Description, Profile: e.Profile, Cluster: *clusterName,
+		Namespace: res.Namespace, Started: res.Started, Finished: res.Finished,
+		Command: []string{"drainproof", "run", "--scenario", s.Name, "--out", "DIR"},
+	}
+	if *airGapped {
+		r.Command = append(r.Command, "--air-gapped")
+	}
+	if len(s.NegativeControlOf) > 0 {
+		r.TwinOf = s.NegativeControlOf[0]
+	}
+	return r
+}
