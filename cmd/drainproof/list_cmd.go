@@ -8,6 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/drainproof/drainproof/harness/run"
 	"github.com/drainproof/drainproof/scenarios"
 )
 
@@ -59,6 +62,7 @@ func labels(m map[string]string) string {
 // renders their manifests with placeholder values.
 func lintCmd(ctx context.Context, args []string) error {
 	fs := newFlags("lint")
+	kubeconfig := fs.String("kubeconfig", "", "also have this cluster's API server admit every object (server-side dry-run into namespace default)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -80,7 +84,18 @@ func lintCmd(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("ok  %s (%d objects)\n", s.Name, len(objs))
+		how := "rendered"
+		if *kubeconfig != "" {
+			cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+			if err != nil {
+				return usagef("--kubeconfig: %v", err)
+			}
+			if _, err := run.DryRun(ctx, cfg, s, files, vals, "default"); err != nil {
+				return err
+			}
+			how = "admitted by the API server (dry-run)"
+		}
+		fmt.Printf("ok  %s (%d objects %s)\n", s.Name, len(objs), how)
 	}
 	return nil
 }
