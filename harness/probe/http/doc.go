@@ -16,6 +16,15 @@
 // written once, on the connection its Request event names; the one retry the
 // probe ever makes (below) is a new request on a new connection, and says so.
 //
+// Which pod carried a connection: behind a NodePort, a Service or a TCP proxy
+// the server sees the node's or proxy's address, so Peer cannot say. The
+// X-Drainproof-Pod header can (fixtures/httpd sends namespace/name when the
+// manifest gives it POD_NAMESPACE and POD_NAME): every Request and end event
+// of a connection carries, in Pod, the last value the connection received,
+// which is how a verdict attributes a drop to the pod that was stopping. An
+// Established event cannot know it yet (no response has arrived), nor can a
+// connection that fails before its first response header.
+//
 // # Events and what counts as a drop
 //
 // Dial: a connection attempt starts. Then Established, or DialFailure (Cause:
