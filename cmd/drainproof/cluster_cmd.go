@@ -15,7 +15,7 @@ func init() {
 
 func clusterCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usagef("cluster: want a subcommand: image, up or down")
+		return usagef("want a subcommand: image, up or down")
 	}
 	switch args[0] {
 	case "image":
@@ -28,7 +28,7 @@ func clusterCmd(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "usage: drainproof cluster image [--air-gapped] | up [--name N] [--air-gapped] [--workers N] [--keep] | down [--name N]")
 		return nil
 	}
-	return usagef("cluster: unknown subcommand %q (want image, up or down)", args[0])
+	return usagef("unknown subcommand %q (want image, up or down)", args[0])
 }
 
 func clusterImageCmd(ctx context.Context, args []string) error {
