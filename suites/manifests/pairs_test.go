@@ -21,3 +21,7 @@ func TestSidecarOutboundNative(t *testing.T) {
 func TestSidecarOutboundPrestop(t *testing.T) {
 	testenv.Test(t, suite.Pair(denv, "sidecar-outbound-prestop"))
 }
+
+func TestAppDeleteHTTP(t *testing.T) {
+	testenv.Test(t, suite.Pair(denv, "app-delete-http"))
+}
