@@ -39,7 +39,7 @@ e2e: deps images
 test: unit lint e2e
 
 bench: deps
-	$(GOTEST) -run '^$$' -bench . -benchtime 1x ./harness/... ./fixtures/... | tee $(OUT)/bench.txt
+	./.ci/bench
 
 clean:
 	rm -rf $(OUT)
