@@ -35,7 +35,7 @@ const (
 	DefaultLifetime         = 20 * time.Second
 	DefaultCommand          = "cat"
 	DefaultDialTimeout      = 5 * time.Second
-	DefaultDialConcurrency  = 16
+	DefaultDialConcurrency  = 8 // under OpenSSH's default MaxStartups 10:30:100
 )
 
 // fdReserve is the open files the process needs besides one socket per
@@ -76,8 +76,9 @@ type Config struct {
 	// ("ssh-0007.2", ".3", ...) that lives until the slot's original end.
 	Redial bool
 	// DialConcurrency caps handshakes in flight at once (no flag; 0 means
-	// DefaultDialConcurrency). It keeps a 10,000-session start from hitting
-	// the server's unauthenticated-connection limit (OpenSSH MaxStartups).
+	// DefaultDialConcurrency, 8). It keeps a many-session start under the
+	// server's limit on unauthenticated connections: OpenSSH's default
+	// MaxStartups 10:30:100 starts refusing at random above 10.
 	DialConcurrency int
 	// Label prefixes connection ids ("ssh" by default), so two probes can
 	// share one ledger.

@@ -56,7 +56,7 @@ type trackedConn struct {
 func (c *trackedConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if err != nil {
-		c.first.CompareAndSwap(nil, &err)
+		c.note(err)
 	}
 	return n, err
 }
@@ -64,10 +64,16 @@ func (c *trackedConn) Read(b []byte) (int, error) {
 func (c *trackedConn) Write(b []byte) (int, error) {
 	n, err := c.Conn.Write(b)
 	if err != nil {
-		c.first.CompareAndSwap(nil, &err)
+		c.note(err)
 	}
 	return n, err
 }
+
+// note keeps err if it is the first. Not inlined, so that only a failing
+// Read or Write moves an error to the heap (every heartbeat passes here).
+//
+//go:noinline
+func (c *trackedConn) note(err error) { c.first.CompareAndSwap(nil, &err) }
 
 // firstErr is the first read or write error, nil while the socket is healthy.
 func (c *trackedConn) firstErr() error {

@@ -8,9 +8,9 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
-	"github.com/drainproof/drainproof/internal/haproxytest"
 	"github.com/drainproof/drainproof/harness/ledger"
 	"github.com/drainproof/drainproof/harness/probe/ssh/opensshtest"
+	"github.com/drainproof/drainproof/internal/haproxytest"
 )
 
 // backend is an SSH server a real haproxy forwards to.

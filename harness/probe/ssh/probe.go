@@ -162,8 +162,14 @@ func (p *Probe) slot(ctx context.Context, l *ledger.Ledger, slot int, sem chan s
 		if end.IsZero() && p.cfg.Lifetime > 0 {
 			end = time.Now().Add(p.cfg.Lifetime)
 		}
+		began := time.Now()
 		byClient := p.live(ctx, l, &session{p: p, l: l, id: id, c: c}, end)
 		if byClient || !p.cfg.Redial || ctx.Err() != nil || (!end.IsZero() && !time.Now().Before(end)) {
+			return
+		}
+		// A server that ends sessions as soon as they start must not turn
+		// redialing into a tight loop.
+		if time.Since(began) < p.cfg.Heartbeat && !p.pause(ctx, end) {
 			return
 		}
 	}
