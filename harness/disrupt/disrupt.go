@@ -3,7 +3,23 @@
 // API (never a sleep): the action is recorded as DisruptionStart, and
 // DisruptionDone is recorded only when the condition holds. Every action
 // waits until the pods it stopped are gone from the API, so a run's ledger
-// holds their whole drain (deletion → container exits → gone).
+// holds their whole drain (deletion → endpoint removed → container exits →
+// gone); when a watcher (harness/watch) records the namespace, DisruptionDone
+// also waits until the ledger holds each victim's PodGone and EndpointRemoved,
+// so it is never recorded before them.
+//
+// Actions:
+//
+//	rollout-restart deployment/NAME  stamp the pod template; done when every old pod
+//	                                 is gone and the new ReplicaSet serves every replica
+//	scale-zero      deployment/NAME  scale to 0; done when every pod is gone
+//	delete          pods/LABEL=VALUE delete the first matching pod (Grace, or the pod's own)
+//	force-delete    pods/LABEL=VALUE delete with grace 0: the pod leaves the API at once,
+//	                                 its container is stopped afterwards by the kubelet,
+//	                                 which the API never reports (no ContainerExited)
+//	evict           pods/LABEL=VALUE the Eviction API (policy/v1), as `kubectl drain` does:
+//	                                 a PodDisruptionBudget refusal is retried until the
+//	                                 timeout, then reported naming the budget
 package disrupt
 
 import (
@@ -72,7 +88,9 @@ func Do(ctx context.Context, cs kubernetes.Interface, ns string, spec Spec, l *l
 		if err == nil {
 			victims = []string{pod}
 			record(ledger.DisruptionStart, map[string]string{"pods": pod})
-			err = stopPod(ctx, cs, ns, pod, spec)
+			err = stopPod(ctx, cs, ns, pod, spec, func(msg string) {
+				_ = l.Add(ledger.Event{Kind: ledger.Note, Probe: "disrupt", Pod: ns + "/" + pod, Detail: map[string]string{"action": spec.Action, "note": msg}})
+			})
 		}
 	default:
 		err = fmt.Errorf("disruption: action %q does not apply to target %q", spec.Action, spec.Target)
@@ -81,12 +99,15 @@ func Do(ctx context.Context, cs kubernetes.Interface, ns string, spec Spec, l *l
 		return fmt.Errorf("disruption %s %s: %w", spec.Action, spec.Target, err)
 	}
 	if err := waitGone(ctx, cs, ns, victims); err != nil {
-		return fmt.Errorf("disruption %s %s: waiting for pods %v to be gone: %w", spec.Action, spec.Target, victims, err)
+		return fmt.Errorf("disruption %s %s: waiting for pods to be gone: %w", spec.Action, spec.Target, err)
 	}
 	if spec.Action == "rollout-restart" {
 		if err := waitRolledOut(ctx, cs, ns, name); err != nil {
-			return fmt.Errorf("disruption rollout-restart %s: %w", spec.Target, err)
+			return fmt.Errorf("disruption rollout-restart %s: waiting for the new ReplicaSet: %w%s", spec.Target, err, podProblems(ctx, cs, ns))
 		}
+	}
+	if err := awaitRecorded(ctx, l, ns, victims); err != nil {
+		return fmt.Errorf("disruption %s %s: %w", spec.Action, spec.Target, err)
 	}
 	record(ledger.DisruptionDone, nil)
 	return nil
@@ -149,7 +170,7 @@ func scaleZero(ctx context.Context, cs kubernetes.Interface, ns, name string) er
 	return err
 }
 
-func stopPod(ctx context.Context, cs kubernetes.Interface, ns, pod string, spec Spec) error {
+func stopPod(ctx context.Context, cs kubernetes.Interface, ns, pod string, spec Spec, note func(string)) error {
 	opts := metav1.DeleteOptions{GracePeriodSeconds: spec.Grace}
 	switch spec.Action {
 	case "delete":
@@ -159,25 +180,37 @@ func stopPod(ctx context.Context, cs kubernetes.Interface, ns, pod string, spec 
 		opts.GracePeriodSeconds = &zero
 		return cs.CoreV1().Pods(ns).Delete(ctx, pod, opts)
 	case "evict":
-		return cs.PolicyV1().Evictions(ns).Evict(ctx, evictionFor(ns, pod, opts))
+		return evict(ctx, cs, ns, pod, opts, note)
 	}
 	return fmt.Errorf("action %q does not apply to pods", spec.Action)
 }
 
-// waitGone holds until none of pods exists any more.
+// waitGone holds until none of pods exists any more. On timeout it names
+// the pods still there and how far their deletion got.
 func waitGone(ctx context.Context, cs kubernetes.Interface, ns string, pods []string) error {
-	return wait.PollUntilContextCancel(ctx, pollEvery, true, func(ctx context.Context) (bool, error) {
-		for _, p := range pods {
-			_, err := cs.CoreV1().Pods(ns).Get(ctx, p, metav1.GetOptions{})
-			if err == nil {
-				return false, nil
-			}
-			if !apierrors.IsNotFound(err) {
+	var left []string
+	err := wait.PollUntilContextCancel(ctx, pollEvery, true, func(ctx context.Context) (bool, error) {
+		left = left[:0]
+		for _, name := range pods {
+			p, err := cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+			switch {
+			case apierrors.IsNotFound(err):
+				continue
+			case err != nil:
 				return false, err
 			}
+			state := "not deleting"
+			if p.DeletionTimestamp != nil {
+				state = "deleting since " + p.DeletionTimestamp.Format(time.RFC3339)
+			}
+			left = append(left, fmt.Sprintf("%s (%s, phase %s)", name, state, p.Status.Phase))
 		}
-		return true, nil
+		return len(left) == 0, nil
 	})
+	if err != nil && len(left) > 0 {
+		return fmt.Errorf("%w; still there: %s", err, strings.Join(left, ", "))
+	}
+	return err
 }
 
 // waitRolledOut holds until the Deployment's newest ReplicaSet serves every replica.

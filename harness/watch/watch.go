@@ -8,16 +8,24 @@
 // API has one, Kubernetes' own 1 s timestamp (APITime); pod events carry the
 // pod IP in Detail["ip"] once known, which is how probe connections (whose
 // Peer is a pod IP) are attributed to pods.
+//
+// Endpoint events are per Service and pod, whatever EndpointSlice carries
+// the pod: a pod counts as in a Service's endpoints while any slice of that
+// Service lists it ready, so an endpoint moving between slices (the
+// controller rebalancing, or one slice per address family) records nothing.
+// A PodDeleting whose pod carries a DisruptionTarget condition names its
+// reason in Detail["disruption"] (EvictionByEvictionAPI, PreemptionByScheduler,
+// DeletionByTaintManager, ...), which tells an eviction from a plain delete.
 package watch
 
 import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -27,13 +35,19 @@ import (
 
 // Watcher records pod and endpoint changes of one namespace.
 type Watcher struct {
+	// Resync, when positive and set before Start, makes the informers hand
+	// every object to the watcher again this often. Nothing needs it (a
+	// resync never records anything); tests use it to prove exactly that.
+	Resync time.Duration
+
 	cs        kubernetes.Interface
 	namespace string
 	l         *ledger.Ledger
+	notified  atomic.Uint64
 
-	mu    sync.Mutex
-	pods  map[string]*podState       // by namespace/name
-	slice map[string]map[string]bool // slice name -> pod key -> ready
+	mu     sync.Mutex
+	pods   map[string]*podState  // by namespace/name
+	slices map[string]sliceState // by slice name
 }
 
 type podState struct {
@@ -45,13 +59,17 @@ type podState struct {
 
 // New returns a watcher for namespace writing into l.
 func New(cs kubernetes.Interface, namespace string, l *ledger.Ledger) *Watcher {
-	return &Watcher{cs: cs, namespace: namespace, l: l, pods: map[string]*podState{}, slice: map[string]map[string]bool{}}
+	return &Watcher{cs: cs, namespace: namespace, l: l, pods: map[string]*podState{}, slices: map[string]sliceState{}}
 }
+
+// Notifications is how many informer notifications (adds, updates including
+// resyncs and relists, deletes) the watcher has handled so far.
+func (w *Watcher) Notifications() uint64 { return w.notified.Load() }
 
 // Start runs informers until ctx is done. It returns once their caches have
 // synced, so every object that exists now has been recorded.
 func (w *Watcher) Start(ctx context.Context) error {
-	f := informers.NewSharedInformerFactoryWithOptions(w.cs, 0, informers.WithNamespace(w.namespace))
+	f := informers.NewSharedInformerFactoryWithOptions(w.cs, max(w.Resync, 0), informers.WithNamespace(w.namespace))
 	pods := f.Core().V1().Pods().Informer()
 	slices := f.Discovery().V1().EndpointSlices().Informer()
 	if _, err := pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -97,6 +115,7 @@ func (w *Watcher) pod(o any, deleted bool) {
 	if !ok {
 		return
 	}
+	w.notified.Add(1)
 	key := p.Namespace + "/" + p.Name
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -123,6 +142,9 @@ func (w *Watcher) pod(o any, deleted bool) {
 		if p.DeletionGracePeriodSeconds != nil {
 			d["grace"] = fmt.Sprintf("%ds", *p.DeletionGracePeriodSeconds)
 		}
+		if r := disruptionReason(p); r != "" {
+			d["disruption"] = r
+		}
 		w.add(ledger.Event{Kind: ledger.PodDeleting, Pod: key, APITime: apiTime(p.DeletionTimestamp.Time), Detail: d})
 	}
 	statuses := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
@@ -143,6 +165,18 @@ func (w *Watcher) pod(o any, deleted bool) {
 		w.add(ledger.Event{Kind: ledger.PodGone, Pod: key, Detail: detail(p, st)})
 		delete(w.pods, key)
 	}
+}
+
+// disruptionReason is the reason of the pod's DisruptionTarget condition
+// (set by the Eviction API, the scheduler, the taint manager... before they
+// delete a pod), or "".
+func disruptionReason(p *corev1.Pod) string {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.DisruptionTarget && c.Status == corev1.ConditionTrue {
+			return c.Reason
+		}
+	}
+	return ""
 }
 
 func podReady(p *corev1.Pod) bool {
@@ -174,50 +208,4 @@ func apiTime(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
-}
-
-func (w *Watcher) endpoints(o any, deleted bool) {
-	s, ok := unwrap(o).(*discoveryv1.EndpointSlice)
-	if !ok {
-		return
-	}
-	svc := s.Labels[discoveryv1.LabelServiceName]
-	now := map[string]bool{}
-	ips := map[string]string{}
-	if !deleted {
-		for _, ep := range s.Endpoints {
-			if ep.TargetRef == nil || ep.TargetRef.Kind != "Pod" {
-				continue
-			}
-			key := ep.TargetRef.Namespace + "/" + ep.TargetRef.Name
-			if ep.TargetRef.Namespace == "" {
-				key = s.Namespace + "/" + ep.TargetRef.Name
-			}
-			now[key] = ep.Conditions.Ready == nil || *ep.Conditions.Ready
-			if len(ep.Addresses) > 0 {
-				ips[key] = ep.Addresses[0]
-			}
-		}
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	before := w.slice[s.Name]
-	for key, ready := range now {
-		if ready && !before[key] {
-			w.add(ledger.Event{Kind: ledger.EndpointAdded, Pod: key, Detail: map[string]string{"service": svc, "ip": ips[key], "slice": s.Name}})
-		}
-		if !ready && before[key] {
-			w.add(ledger.Event{Kind: ledger.EndpointRemoved, Pod: key, Detail: map[string]string{"service": svc, "ip": ips[key], "slice": s.Name, "why": "not ready"}})
-		}
-	}
-	for key, was := range before {
-		if _, still := now[key]; !still && was {
-			w.add(ledger.Event{Kind: ledger.EndpointRemoved, Pod: key, Detail: map[string]string{"service": svc, "slice": s.Name, "why": "removed"}})
-		}
-	}
-	if deleted {
-		delete(w.slice, s.Name)
-	} else {
-		w.slice[s.Name] = now
-	}
 }
