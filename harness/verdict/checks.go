@@ -81,7 +81,7 @@ func (ix *index) attributeDrop(e *ledger.Event) Drop {
 			d.Peer = c.peer
 		}
 	} else {
-		d.Pod = ix.resolve(podHint(*e), e.Peer, e.Time)
+		d.Pod = ix.resolve(e.Pod, e.Peer, e.Detail["pod"], e.Time)
 	}
 	if p := ix.pods[d.Pod]; p != nil {
 		if pe := p.lastEventAtOrBefore(e.Time); pe != nil {

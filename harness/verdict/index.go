@@ -10,13 +10,17 @@ import (
 )
 
 // Attribution rule. A connection (or outbound call) is carried by a pod when
-//  1. any of its events names the pod (Event.Pod, or Detail["pod"]), or else
+//  1. any of its events names the pod in Event.Pod (the harness attributed it), or else
 //  2. its Peer's IP (port stripped) equals an IP announced for a pod by a pod
 //     lifecycle event (Detail["ip"] on pod-created, pod-ready, ...; events of
 //     a dying pod announce only an IP not seen for it before). When an
 //     IP was announced for several pods (IPs are reused across a rollout),
 //     the pod whose announcement is the latest at or before the connection's
-//     first event wins; failing that, the earliest announcement after it.
+//     first event wins; failing that, the earliest announcement after it;
+//     or else
+//  3. the server behind it named itself (Detail["pod"], e.g. fixtures/sshd's
+//     banner). The peer comes first because behind a gateway the server
+//     sees — and the drop is caused by — the gateway pod, not itself.
 //
 // A name without a namespace ("gw-1") matches a known "ns/gw-1" when exactly
 // one known pod has that name. A drop is attributed to the carrying pod's
@@ -83,6 +87,7 @@ type connInfo struct {
 	end         *ledger.Event // first connection-ending event
 	peer        string
 	hint        string // pod named by the events themselves
+	served      string // pod the server named itself as (Detail["pod"])
 	pod         string // resolved carrying pod, "" when unattributable
 	stalls      int
 }
@@ -133,7 +138,7 @@ func buildIndex(evs []ledger.Event) *index {
 		if c.established != nil {
 			ref = c.established.Time
 		}
-		c.pod = ix.resolve(c.hint, c.peer, ref)
+		c.pod = ix.resolve(c.hint, c.peer, c.served, ref)
 		if c.pod != "" {
 			ix.pod(c.pod)
 		}
@@ -175,7 +180,10 @@ func (ix *index) addConnEvent(e ledger.Event) {
 		c.peer = e.Peer
 	}
 	if c.hint == "" {
-		c.hint = podHint(e)
+		c.hint = e.Pod
+	}
+	if c.served == "" {
+		c.served = e.Detail["pod"]
 	}
 	switch {
 	case e.Kind == ledger.Established && c.established == nil:
@@ -198,12 +206,15 @@ func podHint(e ledger.Event) string {
 }
 
 // resolve applies the attribution rule (see the comment at the top of this file).
-func (ix *index) resolve(hint, peer string, at time.Time) string {
+func (ix *index) resolve(hint, peer, served string, at time.Time) string {
 	if hint != "" {
 		return ix.canonicalPodName(hint)
 	}
 	anns := ix.ips[peerIP(peer)]
 	if len(anns) == 0 {
+		if served != "" {
+			return ix.canonicalPodName(served)
+		}
 		return ""
 	}
 	best := -1
