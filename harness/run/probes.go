@@ -49,6 +49,9 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		if err != nil {
 			return nil, err
 		}
+		if err := waitAccepting(ctx, addr, "probes.ssh", time.Minute); err != nil {
+			return nil, err
+		}
 		kh, err := keys.writeKnownHosts(o.OutDir, addr)
 		if err != nil {
 			return nil, err
@@ -71,6 +74,9 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		if err != nil {
 			return nil, err
 		}
+		if err := waitAccepting(ctx, addr, "probes.http", time.Minute); err != nil {
+			return nil, err
+		}
 		cfg := httpprobe.DefaultConfig("http://"+addr+c.Path, s.Timeout.Duration)
 		cfg.Connections, cfg.Lifetime = c.Connections, c.Lifetime.Duration
 		if c.Interval.Duration > 0 {
@@ -86,6 +92,9 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 	if c := s.Probes.Load; c != nil {
 		addr, err := nodePort(ctx, cs, ns, c.Service, c.Port, host, "probes.load")
 		if err != nil {
+			return nil, err
+		}
+		if err := waitAccepting(ctx, addr, "probes.load", time.Minute); err != nil {
 			return nil, err
 		}
 		p, err := load.New(load.DefaultConfig("http://"+addr+c.Path, c.Rate, c.Duration.Duration))

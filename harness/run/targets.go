@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,4 +45,26 @@ func nodePort(ctx context.Context, cs kubernetes.Interface, ns, svc string, port
 		}
 	}
 	return "", fmt.Errorf("%s.port: service %q has no port %d", field, svc, port)
+}
+
+// waitAccepting holds until addr accepts a TCP connection: a Deployment can
+// be available a moment before kube-proxy routes its NodePort. A target that
+// never accepts is a setup error naming the scenario field.
+func waitAccepting(ctx context.Context, addr, field string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var d net.Dialer
+	var last error
+	for {
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return c.Close()
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %s does not accept connections after %s: %v", field, addr, timeout, last)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
