@@ -2,6 +2,7 @@ package watch
 
 import (
 	"sort"
+	"time"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 
@@ -15,9 +16,16 @@ type sliceState struct {
 }
 
 type endpoint struct {
-	ip    string
-	ready bool
+	ip          string
+	ready       bool
+	terminating bool
 }
+
+// causalWait bounds how long an endpoint removal waits for the PodDeleting
+// that caused it (the two arrive on separate watch streams, milliseconds
+// apart). A removal that is not a deletion's (a label change) is recorded
+// after this delay at worst.
+const causalWait = time.Second
 
 // readyIn is, for service svc, every pod some slice lists ready, with its IP
 // (the smallest, when slices of several address families list it).
@@ -38,14 +46,16 @@ func (w *Watcher) readyIn(svc string) map[string]string {
 	return out
 }
 
-// listedIn reports whether any slice of svc lists pod (ready or not).
-func (w *Watcher) listedIn(svc, pod string) bool {
+// listedIn reports whether any slice of svc lists pod (ready or not), and
+// whether one lists it terminating.
+func (w *Watcher) listedIn(svc, pod string) (listed, terminating bool) {
 	for _, s := range w.slices {
-		if _, ok := s.pods[pod]; ok && s.service == svc {
-			return true
+		if ep, ok := s.pods[pod]; ok && s.service == svc {
+			listed = true
+			terminating = terminating || ep.terminating
 		}
 	}
-	return false
+	return listed, terminating
 }
 
 func (w *Watcher) endpoints(o any, deleted bool) {
@@ -64,17 +74,45 @@ func (w *Watcher) endpoints(o any, deleted bool) {
 			if ns == "" {
 				ns = s.Namespace
 			}
-			e := endpoint{ready: ep.Conditions.Ready == nil || *ep.Conditions.Ready}
+			e := endpoint{
+				ready:       ep.Conditions.Ready == nil || *ep.Conditions.Ready,
+				terminating: ep.Conditions.Terminating != nil && *ep.Conditions.Terminating,
+			}
 			if len(ep.Addresses) > 0 {
 				e.ip = ep.Addresses[0]
 			}
 			now.pods[ns+"/"+ep.TargetRef.Name] = e
 		}
 	}
+	events, causes := w.sliceChanged(s.Name, now, deleted)
+	if len(causes) > 0 {
+		w.waiting.Add(1)
+		timeout := time.After(causalWait)
+	wait:
+		for _, c := range causes {
+			select {
+			case <-c:
+			case <-timeout:
+				break wait
+			}
+		}
+		w.waiting.Add(-1)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, e := range events {
+		w.add(e)
+	}
+}
+
+// sliceChanged stores what slice name now says and returns the endpoint
+// events that follow, with the deletions still to be recorded that cause
+// some of them (pods whose endpoint turned terminating or vanished).
+func (w *Watcher) sliceChanged(name string, now sliceState, deleted bool) ([]ledger.Event, []chan struct{}) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	services := []string{now.service}
-	if old, ok := w.slices[s.Name]; ok && old.service != now.service {
+	if old, ok := w.slices[name]; ok && old.service != now.service {
 		services = append(services, old.service)
 	}
 	before := map[string]map[string]string{}
@@ -82,15 +120,19 @@ func (w *Watcher) endpoints(o any, deleted bool) {
 		before[svc] = w.readyIn(svc)
 	}
 	if deleted {
-		delete(w.slices, s.Name)
+		delete(w.slices, name)
 	} else {
-		w.slices[s.Name] = now
+		w.slices[name] = now
 	}
+	var (
+		events []ledger.Event
+		causes []chan struct{}
+	)
 	for _, svc := range services {
 		was, is := before[svc], w.readyIn(svc)
 		for _, key := range sortedKeys(is) {
 			if _, ok := was[key]; !ok {
-				w.add(ledger.Event{Kind: ledger.EndpointAdded, Pod: key, Detail: map[string]string{"service": svc, "ip": is[key], "slice": s.Name}})
+				events = append(events, ledger.Event{Kind: ledger.EndpointAdded, Pod: key, Detail: map[string]string{"service": svc, "ip": is[key], "slice": name}})
 			}
 		}
 		for _, key := range sortedKeys(was) {
@@ -98,12 +140,17 @@ func (w *Watcher) endpoints(o any, deleted bool) {
 				continue
 			}
 			why := "removed"
-			if w.listedIn(svc, key) {
+			listed, terminating := w.listedIn(svc, key)
+			if listed {
 				why = "not ready"
 			}
-			w.add(ledger.Event{Kind: ledger.EndpointRemoved, Pod: key, Detail: map[string]string{"service": svc, "ip": was[key], "slice": s.Name, "why": why}})
+			if st := w.pods[key]; st != nil && !st.deleting && (terminating || !listed) {
+				causes = append(causes, st.ended)
+			}
+			events = append(events, ledger.Event{Kind: ledger.EndpointRemoved, Pod: key, Detail: map[string]string{"service": svc, "ip": was[key], "slice": name, "why": why}})
 		}
 	}
+	return events, causes
 }
 
 func sortedKeys(m map[string]string) []string {

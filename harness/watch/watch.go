@@ -5,7 +5,8 @@
 //
 // Invariants: each transition is recorded once (a resync does not repeat it);
 // every event carries the time the watch delivered it (Time) and, where the
-// API has one, Kubernetes' own 1 s timestamp (APITime); pod events carry the
+// API has one, Kubernetes' own 1 s timestamp (APITime: creation, deletion
+// requested, container finished); pod events carry the
 // pod IP in Detail["ip"] once known, which is how probe connections (whose
 // Peer is a pod IP) are attributed to pods.
 //
@@ -13,6 +14,11 @@
 // the pod: a pod counts as in a Service's endpoints while any slice of that
 // Service lists it ready, so an endpoint moving between slices (the
 // controller rebalancing, or one slice per address family) records nothing.
+// Pods and EndpointSlices arrive on two watch streams, so the slice saying a
+// deleted pod's endpoint is terminating can arrive first; its EndpointRemoved
+// then waits (at most causalWait) until the pod's PodDeleting is recorded, so
+// the ledger keeps cause before effect.
+//
 // A PodDeleting whose pod carries a DisruptionTarget condition names its
 // reason in Detail["disruption"] (EvictionByEvictionAPI, PreemptionByScheduler,
 // DeletionByTaintManager, ...), which tells an eviction from a plain delete.
@@ -44,6 +50,7 @@ type Watcher struct {
 	namespace string
 	l         *ledger.Ledger
 	notified  atomic.Uint64
+	waiting   atomic.Int32 // endpoint removals waiting for their pod's deletion (tests watch it)
 
 	mu     sync.Mutex
 	pods   map[string]*podState  // by namespace/name
@@ -55,6 +62,18 @@ type podState struct {
 	ready    bool
 	deleting bool
 	exited   map[string]int32 // container -> restartCount already recorded as exited
+	// ended is closed once PodDeleting (or, failing that, PodGone) is
+	// recorded: an endpoint removal caused by the deletion waits for it.
+	ended chan struct{}
+}
+
+// markEnded closes ended once.
+func (st *podState) markEnded() {
+	select {
+	case <-st.ended:
+	default:
+		close(st.ended)
+	}
 }
 
 // New returns a watcher for namespace writing into l.
@@ -121,7 +140,7 @@ func (w *Watcher) pod(o any, deleted bool) {
 	defer w.mu.Unlock()
 	st, seen := w.pods[key]
 	if !seen {
-		st = &podState{exited: map[string]int32{}}
+		st = &podState{exited: map[string]int32{}, ended: make(chan struct{})}
 		w.pods[key] = st
 		w.add(ledger.Event{Kind: ledger.PodCreated, Pod: key, APITime: apiTime(p.CreationTimestamp.Time), Detail: detail(p, nil)})
 	}
@@ -145,7 +164,8 @@ func (w *Watcher) pod(o any, deleted bool) {
 		if r := disruptionReason(p); r != "" {
 			d["disruption"] = r
 		}
-		w.add(ledger.Event{Kind: ledger.PodDeleting, Pod: key, APITime: apiTime(p.DeletionTimestamp.Time), Detail: d})
+		w.add(ledger.Event{Kind: ledger.PodDeleting, Pod: key, APITime: apiTime(deletionRequested(p)), Detail: d})
+		st.markEnded()
 	}
 	statuses := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
 	for _, cs := range statuses {
@@ -163,8 +183,19 @@ func (w *Watcher) pod(o any, deleted bool) {
 	}
 	if deleted {
 		w.add(ledger.Event{Kind: ledger.PodGone, Pod: key, Detail: detail(p, st)})
+		st.markEnded()
 		delete(w.pods, key)
 	}
+}
+
+// deletionRequested is when the deletion was asked for: the API sets
+// deletionTimestamp to that moment plus the grace period (the deadline).
+func deletionRequested(p *corev1.Pod) time.Time {
+	t := p.DeletionTimestamp.Time
+	if g := p.DeletionGracePeriodSeconds; g != nil {
+		t = t.Add(-time.Duration(*g) * time.Second)
+	}
+	return t
 }
 
 // disruptionReason is the reason of the pod's DisruptionTarget condition

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -132,18 +133,19 @@ func TestEachContainerRestartIsOneExit(t *testing.T) {
 }
 
 type ep struct {
-	pod, ip string
-	ready   bool
+	pod, ip     string
+	ready       bool
+	terminating bool
 }
 
 func slice(name, svc string, eps ...ep) *discoveryv1.EndpointSlice {
 	s := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns",
 		Labels: map[string]string{discoveryv1.LabelServiceName: svc}}}
 	for _, e := range eps {
-		ready := e.ready
+		ready, terminating := e.ready, e.terminating
 		s.Endpoints = append(s.Endpoints, discoveryv1.Endpoint{
 			Addresses:  []string{e.ip},
-			Conditions: discoveryv1.EndpointConditions{Ready: &ready},
+			Conditions: discoveryv1.EndpointConditions{Ready: &ready, Terminating: &terminating},
 			TargetRef:  &corev1.ObjectReference{Kind: "Pod", Name: e.pod},
 		})
 	}
@@ -152,13 +154,13 @@ func slice(name, svc string, eps ...ep) *discoveryv1.EndpointSlice {
 
 func TestEndpointMovingBetweenSlicesRecordsNothing(t *testing.T) {
 	w, l := newTestWatcher()
-	a, b := ep{"web-1", "10.0.0.7", true}, ep{"web-2", "10.0.0.8", true}
+	a, b := ep{pod: "web-1", ip: "10.0.0.7", ready: true}, ep{pod: "web-2", ip: "10.0.0.8", ready: true}
 	w.endpoints(slice("web-x", "web", a, b), false)
-	w.endpoints(slice("web-x", "web", a, b), false)                          // resync
-	w.endpoints(slice("web-y", "web", b), false)                             // the controller moves web-2 to another slice...
-	w.endpoints(slice("web-x", "web", a), false)                             // ...and drops it from the first
-	w.endpoints(slice("web-v6", "web", ep{"web-1", "fd00::7", true}), false) // dual stack: same pod, other family
-	w.endpoints(slice("web-y", "web", ep{"web-2", "10.0.0.8", false}), false)
+	w.endpoints(slice("web-x", "web", a, b), false)                                          // resync
+	w.endpoints(slice("web-y", "web", b), false)                                             // the controller moves web-2 to another slice...
+	w.endpoints(slice("web-x", "web", a), false)                                             // ...and drops it from the first
+	w.endpoints(slice("web-v6", "web", ep{pod: "web-1", ip: "fd00::7", ready: true}), false) // dual stack: same pod, other family
+	w.endpoints(slice("web-y", "web", ep{pod: "web-2", ip: "10.0.0.8"}), false)
 	w.endpoints(slice("web-y", "web"), false)
 	w.endpoints(slice("web-x", "web"), false)
 	w.endpoints(cache.DeletedFinalStateUnknown{Obj: slice("web-v6", "web")}, true)
@@ -173,7 +175,7 @@ func TestEndpointMovingBetweenSlicesRecordsNothing(t *testing.T) {
 
 func TestEndpointsArePerService(t *testing.T) {
 	w, l := newTestWatcher()
-	a := ep{"web-1", "10.0.0.7", true}
+	a := ep{pod: "web-1", ip: "10.0.0.7", ready: true}
 	w.endpoints(slice("web-x", "web", a), false)
 	w.endpoints(slice("web-headless-x", "web-headless", a), false)
 	w.endpoints(slice("web-x", "web"), false)
@@ -183,4 +185,63 @@ func TestEndpointsArePerService(t *testing.T) {
 		"endpoint-added ns/web-1 service=web-headless",
 		"endpoint-removed ns/web-1 service=web",
 	})
+}
+
+// The slice saying a deleted pod's endpoint is terminating can arrive before
+// the pod's own update (two watch streams): the removal waits for PodDeleting.
+func TestEndpointRemovalWaitsForThePodsDeletion(t *testing.T) {
+	w, l := newTestWatcher()
+	w.pod(pod(running), false)
+	w.endpoints(slice("web-x", "web", ep{pod: "web-1", ip: "10.0.0.7", ready: true}), false)
+	done := make(chan struct{})
+	go func() {
+		w.endpoints(slice("web-x", "web", ep{pod: "web-1", ip: "10.0.0.7", terminating: true}), false)
+		close(done)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for w.waiting.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the endpoint removal never waited for the pod's deletion")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	w.pod(pod(running, evicted), false)
+	<-done
+	expect(t, kinds(l, "why"), []string{
+		"pod-created ns/web-1",
+		"pod-ready ns/web-1",
+		"endpoint-added ns/web-1",
+		"pod-deleting ns/web-1",
+		"endpoint-removed ns/web-1 why=not ready",
+	})
+}
+
+// A removal no deletion caused (the pod's labels changed) is still recorded.
+func TestEndpointRemovalWithoutDeletionIsRecorded(t *testing.T) {
+	w, l := newTestWatcher()
+	w.pod(pod(running), false)
+	w.endpoints(slice("web-x", "web", ep{pod: "web-1", ip: "10.0.0.7", ready: true}), false)
+	w.endpoints(slice("web-x", "web"), false)
+	expect(t, kinds(l, "why"), []string{
+		"pod-created ns/web-1",
+		"pod-ready ns/web-1",
+		"endpoint-added ns/web-1",
+		"endpoint-removed ns/web-1 why=removed",
+	})
+}
+
+func TestPodDeletingCarriesWhenItWasRequested(t *testing.T) {
+	w, l := newTestWatcher()
+	p := pod(running, evicted)
+	w.pod(p, false)
+	for _, e := range l.Events() {
+		if e.Kind == ledger.PodDeleting {
+			want := p.DeletionTimestamp.Add(-30 * time.Second)
+			if e.APITime == nil || !e.APITime.Equal(want) {
+				t.Fatalf("pod-deleting api time %v, want %v (deadline minus grace)", e.APITime, want)
+			}
+			return
+		}
+	}
+	t.Fatal("no pod-deleting")
 }
