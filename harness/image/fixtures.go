@@ -185,12 +185,24 @@ func scratchBasics() []imgbuild.Entry {
 	return es
 }
 
+// lock serialises builders sharing the cache directory (other processes included).
+func (e *env) lock(ctx context.Context) (func(), error) {
+	return imgbuild.Lock(ctx, filepath.Join(e.cache, ".lock"), func() {
+		e.steps.Logf("waiting for another build using %s", e.cache)
+	})
+}
+
 // Fixtures builds (or reuses) the fixtures image tarball.
 func Fixtures(ctx context.Context, o Options) (*Built, error) {
 	e, err := newEnv(ctx, o)
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := e.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	dir, key, names, err := e.fixtureBinaries(ctx)
 	if err != nil {
 		return nil, err

@@ -31,6 +31,11 @@ func Gateway(ctx context.Context, o Options) (*Built, error) {
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := e.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	dir, fixKey, names, err := e.fixtureBinaries(ctx)
 	if err != nil {
 		return nil, err

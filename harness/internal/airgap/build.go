@@ -104,6 +104,17 @@ func BuildNodeImage(ctx context.Context, o Options) (*Result, error) {
 		b.steps.Logf("%s is up to date", ref)
 		return &Result{NodeImage: ref, Cached: true}, nil
 	}
+	unlock, err := imgbuild.Lock(ctx, filepath.Join(b.cache, ".lock"), func() {
+		b.steps.Logf("waiting for another build using %s", b.cache)
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	// Another process may have built it while we waited.
+	if have, err := imgbuild.DockerImageExists(ctx, ref); err != nil || have {
+		return &Result{NodeImage: ref, Cached: true}, err
+	}
 	if err := b.build(ctx, ref); err != nil {
 		return nil, err
 	}
@@ -227,42 +238,71 @@ func (b *builder) build(ctx context.Context, ref string) error {
 	})
 }
 
-// buildBinaries builds Kubernetes, the third-party tools and our own node programs, one go
-// command at a time (each already uses every core).
+// buildBinaries builds Kubernetes (then kindnet-lite, which shares its module) in one lane and
+// the third-party tools and our small programs in another. Each go command already uses every
+// core while compiling; running two overlaps one's single-threaded phases (module download, tidy,
+// linking) with the other's compiling.
 func (b *builder) buildBinaries(ctx context.Context, out *binaries) error {
 	s := b.steps
-	staging, _ := b.v.StagingVersion()
-	if err := s.Run("build kubernetes v"+b.v.Kubernetes, func() (cached bool, err error) {
-		_, goMod, err := moduleInfo(ctx, b.cache, "k8s.io/kubernetes", "v"+b.v.Kubernetes)
-		if err != nil {
-			return false, err
-		}
-		data, err := os.ReadFile(goMod)
-		if err != nil {
-			return false, err
-		}
-		w, err := KubernetesWrapper(data, b.v.Kubernetes, staging, kubernetesPackages)
-		if err != nil {
-			return false, err
-		}
-		out.k8s, cached, err = b.buildTool(ctx, goTool{name: "kubernetes", wrapper: w, ldflags: kubernetesLDFlags(b.v)})
-		return cached, err
-	}); err != nil {
-		return err
-	}
-	dirs := map[string]*string{"etcd": &out.etcd, "coredns": &out.coredns, "cni-plugins": &out.cni, "crictl": &out.crictl}
-	for _, t := range thirdPartyTools(b.v) {
-		if err := s.Run("build "+t.name, func() (cached bool, err error) {
-			*dirs[t.name], cached, err = b.buildTool(ctx, t)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var k8s WrapperModule
+		if err := s.Run("build kubernetes v"+b.v.Kubernetes, func() (cached bool, err error) {
+			if k8s, err = b.kubernetesWrapper(ctx); err != nil {
+				return false, err
+			}
+			out.k8s, cached, err = b.buildTool(ctx, goTool{name: "kubernetes", wrapper: k8s, build: kubernetesPackages, ldflags: kubernetesLDFlags(b.v)})
 			return cached, err
 		}); err != nil {
 			return err
 		}
-	}
-	return s.Run("build pause, kindnet-lite, iptables-wrapper", func() (cached bool, err error) {
-		out.own, cached, err = b.buildOwn(ctx, "node-programs", "./harness/internal/airgap/cmd/...")
-		return cached, err
+		return s.Run("build kindnet-lite", func() (cached bool, err error) {
+			out.kindnet, cached, err = b.buildTool(ctx, goTool{name: "kindnet-lite", srcName: "kubernetes", wrapper: k8s,
+				build: []string{"./kindnet-lite"}, ldflags: "-s -w"})
+			return cached, err
+		})
 	})
+	g.Go(func() error {
+		dirs := map[string]*string{"etcd": &out.etcd, "coredns": &out.coredns, "cni-plugins": &out.cni, "crictl": &out.crictl}
+		for _, t := range thirdPartyTools(b.v) {
+			if err := s.Run("build "+t.name, func() (cached bool, err error) {
+				*dirs[t.name], cached, err = b.buildTool(ctx, t)
+				return cached, err
+			}); err != nil {
+				return err
+			}
+		}
+		return s.Run("build pause, iptables-wrapper", func() (cached bool, err error) {
+			out.own, cached, err = b.buildOwn(ctx, "node-programs", "./harness/internal/airgap/cmd/pause", "./harness/internal/airgap/cmd/iptables-wrapper")
+			return cached, err
+		})
+	})
+	return g.Wait()
+}
+
+// kubernetesWrapper is the wrapper module for the Kubernetes programs. kindnet-lite's source is
+// added to it: built there, it uses the client-go the cluster runs (v0.33.x), and its
+// dependencies are already compiled for Kubernetes.
+func (b *builder) kubernetesWrapper(ctx context.Context) (WrapperModule, error) {
+	staging, _ := b.v.StagingVersion()
+	_, goMod, err := moduleInfo(ctx, b.cache, "k8s.io/kubernetes", "v"+b.v.Kubernetes)
+	if err != nil {
+		return WrapperModule{}, err
+	}
+	data, err := os.ReadFile(goMod)
+	if err != nil {
+		return WrapperModule{}, err
+	}
+	w, err := KubernetesWrapper(data, b.v.Kubernetes, staging, kubernetesPackages)
+	if err != nil {
+		return WrapperModule{}, err
+	}
+	kindnet, err := os.ReadFile(filepath.Join(b.src, "harness/internal/airgap/cmd/kindnet-lite/main.go"))
+	if err != nil {
+		return WrapperModule{}, fmt.Errorf("kindnet-lite source: %w", err)
+	}
+	w.Files = map[string][]byte{"kindnet-lite/main.go": kindnet}
+	return w, nil
 }
 
 // String describes the result for logs.

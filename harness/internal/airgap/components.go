@@ -11,7 +11,7 @@ import (
 
 // binaries locates every built program by name.
 type binaries struct {
-	k8s, etcd, coredns, cni, crictl, own string // directories
+	k8s, kindnet, etcd, coredns, cni, crictl, own string // directories
 }
 
 func (b binaries) k(name string) string { return filepath.Join(b.k8s, name) }
@@ -56,7 +56,7 @@ func componentImages(v Versions, b binaries, tree, kindnetRef string) (map[strin
 	if err := add(v.PauseImage(), img, err); err != nil {
 		return nil, err
 	}
-	img, err = scratchImage(filepath.Join(b.own, "kindnet-lite"), "/bin/kindnet-lite", "/bin/kindnet-lite")
+	img, err = scratchImage(filepath.Join(b.kindnet, "kindnet-lite"), "/bin/kindnet-lite", "/bin/kindnet-lite")
 	if err := add(kindnetRef, img, err); err != nil {
 		return nil, err
 	}

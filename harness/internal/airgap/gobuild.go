@@ -52,12 +52,37 @@ func moduleInfo(ctx context.Context, scratch, mod, version string) (dir, goMod s
 	return info.Dir, info.GoMod, nil
 }
 
-// goTool is one third-party program set built through a wrapper module.
+// goTool is one program set built through a wrapper module.
 type goTool struct {
 	name    string // cache name, e.g. "etcd"
+	srcName string // wrapper directory name when shared with another tool (default name)
 	wrapper WrapperModule
+	build   []string // packages to build (default: the wrapper's Packages and Local)
 	ldflags string
 	binary  string // when set (one package only): output file name instead of the package's base name
+}
+
+// packages are what `go build` builds.
+func (t goTool) packages() []string {
+	if t.build != nil {
+		return t.build
+	}
+	return append(append([]string(nil), t.wrapper.Packages...), t.wrapper.Local...)
+}
+
+// key identifies the tool's outputs: the module graph (go.mod, tools.go), the source of the
+// local packages it builds (not of other local packages sharing the wrapper), flags, Go.
+func (t goTool) key(goVersion string) string {
+	parts := []string{t.name, string(t.wrapper.GoMod()), string(t.wrapper.ToolsGo()), strings.Join(t.packages(), " "), t.ldflags, t.binary, goVersion}
+	for _, p := range t.packages() {
+		dir := strings.TrimPrefix(p, "./")
+		for _, f := range sortedKeys(toStrings(t.wrapper.Files)) {
+			if path.Dir(f) == dir {
+				parts = append(parts, f, string(t.wrapper.Files[f]))
+			}
+		}
+	}
+	return imgbuild.Key(parts...)
 }
 
 // binaries are the output file names.
@@ -66,7 +91,7 @@ func (t goTool) binaries() []string {
 		return []string{t.binary}
 	}
 	var bs []string
-	for _, p := range t.wrapper.Packages {
+	for _, p := range t.packages() {
 		bs = append(bs, path.Base(p))
 	}
 	return bs
@@ -75,20 +100,37 @@ func (t goTool) binaries() []string {
 // buildTool builds t into <cache>/bin/<name>-<key>/ unless already there. The wrapper module
 // lives in <cache>/src/<name>; `go mod tidy` runs only when its go.mod inputs change.
 func (b *builder) buildTool(ctx context.Context, t goTool) (dir string, cached bool, err error) {
-	key := imgbuild.Key(t.name, string(t.wrapper.GoMod()), strings.Join(t.wrapper.Packages, " "), t.ldflags, t.binary, b.goVersion)
+	key := t.key(b.goVersion)
 	dir = filepath.Join(b.cache, "bin", t.name+"-"+key)
 	stamp := filepath.Join(dir, ".stamp")
 	if imgbuild.HasStamp(stamp, key) && allExist(dir, t.binaries()) {
 		return dir, true, nil
 	}
-	src := filepath.Join(b.cache, "src", t.name)
+	srcName := t.srcName
+	if srcName == "" {
+		srcName = t.name
+	}
+	src := filepath.Join(b.cache, "src", srcName)
 	if err := os.MkdirAll(src, 0o755); err != nil {
 		return "", false, err
 	}
-	in := t.wrapper.GoMod()
-	if prev, _ := os.ReadFile(filepath.Join(src, "go.mod.in")); !bytes.Equal(prev, in) || !exists(filepath.Join(src, "go.sum")) {
-		for name, data := range map[string][]byte{"go.mod": in, "tools.go": t.wrapper.ToolsGo()} {
-			if err := os.WriteFile(filepath.Join(src, name), data, 0o644); err != nil {
+	// `go mod tidy` rewrites go.mod, so what we wrote is remembered by its key in inputs.key.
+	in := []byte(t.wrapper.InputsKey())
+	if prev, _ := os.ReadFile(filepath.Join(src, "inputs.key")); !bytes.Equal(prev, in) || !exists(filepath.Join(src, "go.sum")) {
+		files := map[string][]byte{"go.mod": t.wrapper.GoMod(), "tools.go": t.wrapper.ToolsGo()}
+		for name, data := range t.wrapper.Files {
+			files[name] = data
+		}
+		for name, data := range files {
+			p := filepath.Join(src, filepath.FromSlash(name))
+			if data == nil {
+				_ = os.Remove(p)
+				continue
+			}
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return "", false, err
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
 				return "", false, err
 			}
 		}
@@ -96,7 +138,7 @@ func (b *builder) buildTool(ctx context.Context, t goTool) (dir string, cached b
 		if err := goCmd(ctx, src, "mod", "tidy"); err != nil {
 			return "", false, err
 		}
-		if err := os.WriteFile(filepath.Join(src, "go.mod.in"), in, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(src, "inputs.key"), in, 0o644); err != nil {
 			return "", false, err
 		}
 	}
@@ -107,7 +149,7 @@ func (b *builder) buildTool(ctx context.Context, t goTool) (dir string, cached b
 	if t.binary != "" {
 		out = filepath.Join(dir, t.binary)
 	}
-	args := append([]string{"build", "-trimpath", "-ldflags", t.ldflags, "-o", out}, t.wrapper.Packages...)
+	args := append([]string{"build", "-trimpath", "-ldflags", t.ldflags, "-o", out}, t.packages()...)
 	if err := goCmd(ctx, src, args...); err != nil {
 		return "", false, err
 	}
@@ -164,6 +206,13 @@ func kubernetesLDFlags(v Versions) string {
 	return strings.Join(f, " ")
 }
 
+// corednsWrapper builds our slim CoreDNS main (see corednsMain) instead of upstream's.
+func corednsWrapper(w WrapperModule) WrapperModule {
+	w.Files = map[string][]byte{"main.go": []byte(corednsMain)}
+	w.Local = []string{"."}
+	return w
+}
+
 // kubernetesPackages are the Kubernetes programs the node image and its images need.
 var kubernetesPackages = []string{
 	"k8s.io/kubernetes/cmd/kubeadm", "k8s.io/kubernetes/cmd/kubelet", "k8s.io/kubernetes/cmd/kubectl",
@@ -181,8 +230,8 @@ func thirdPartyTools(v Versions) []goTool {
 	return []goTool{
 		{name: "etcd", wrapper: wrap("etcd", "go.etcd.io/etcd/server/v3", "v"+v.Etcd, "go.etcd.io/etcd/server/v3"),
 			ldflags: "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=drainproof", binary: "etcd"},
-		{name: "coredns", wrapper: wrap("coredns", "github.com/coredns/coredns", "v"+v.CoreDNS, "github.com/coredns/coredns"),
-			ldflags: "-s -w"},
+		{name: "coredns", wrapper: corednsWrapper(wrap("coredns", "github.com/coredns/coredns", "v"+v.CoreDNS)),
+			ldflags: "-s -w", binary: "coredns"},
 		{name: "cni-plugins", wrapper: wrap("cni-plugins", "github.com/containernetworking/plugins", v.CNIPlugins,
 			cni+"main/ptp", cni+"main/bridge", cni+"main/loopback", cni+"ipam/host-local", cni+"meta/portmap"),
 			ldflags: "-s -w"},

@@ -98,3 +98,44 @@ func TestKubernetesLDFlagsStampVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestToolKeyCoversOnlyItsOwnLocalSource(t *testing.T) {
+	w := WrapperModule{Path: "drainproof.local/build/kubernetes", Go: "1.24.0",
+		Require: map[string]string{"k8s.io/kubernetes": "v1.33.13"}, Packages: []string{"k8s.io/kubernetes/cmd/kubelet"},
+		Files: map[string][]byte{"kindnet-lite/main.go": []byte("package main // v1")}}
+	k8s := goTool{name: "kubernetes", wrapper: w, build: w.Packages}
+	kindnet := goTool{name: "kindnet-lite", wrapper: w, build: []string{"./kindnet-lite"}}
+	k1, n1 := k8s.key("go1.26"), kindnet.key("go1.26")
+	w.Files = map[string][]byte{"kindnet-lite/main.go": []byte("package main // v2")}
+	k8s.wrapper, kindnet.wrapper = w, w
+	if k8s.key("go1.26") != k1 {
+		t.Fatal("editing kindnet-lite changed the Kubernetes binaries' key (would relink them all)")
+	}
+	if kindnet.key("go1.26") == n1 {
+		t.Fatal("editing kindnet-lite did not change its own key")
+	}
+	if kindnet.key("go1.27") == kindnet.key("go1.26") {
+		t.Fatal("the Go version is not part of the key")
+	}
+	if got := kindnet.binaries(); len(got) != 1 || got[0] != "kindnet-lite" {
+		t.Fatalf("binaries = %v", got)
+	}
+}
+
+func TestCoreDNSIsOurSlimMain(t *testing.T) {
+	var coredns goTool
+	for _, tool := range thirdPartyTools(DefaultVersions) {
+		if tool.name == "coredns" {
+			coredns = tool
+		}
+	}
+	main := string(coredns.wrapper.Files["main.go"])
+	for _, want := range []string{"coremain.Run()", "plugin/kubernetes", "plugin/forward", "plugin/cache", "plugin/metrics", "plugin/loop", "plugin/reload", "plugin/health", "plugin/ready", "plugin/errors", "plugin/loadbalance"} {
+		if !strings.Contains(main, want) {
+			t.Errorf("coredns main lacks %s (kubeadm's Corefile needs it)", want)
+		}
+	}
+	if coredns.wrapper.ToolsGo() != nil || coredns.binaries()[0] != "coredns" {
+		t.Fatalf("coredns builds %v with tools.go %q", coredns.packages(), coredns.wrapper.ToolsGo())
+	}
+}

@@ -65,3 +65,36 @@ func TestModuleRootFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestLockExcludesAndReleases(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.lock")
+	ctx := context.Background()
+	unlock, err := Lock(ctx, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan struct{})
+	got := make(chan func(), 1)
+	go func() {
+		u, err := Lock(ctx, p, func() { close(waited) })
+		if err != nil {
+			t.Error(err)
+		}
+		got <- u
+	}()
+	<-waited // the second taker saw the lock busy
+	select {
+	case <-got:
+		t.Fatal("second lock taken while the first is held")
+	default:
+	}
+	unlock()
+	(<-got)()
+	short, cancel := context.WithCancel(ctx)
+	unlock, _ = Lock(ctx, p, nil)
+	defer unlock()
+	cancel()
+	if _, err := Lock(short, p, nil); err == nil {
+		t.Fatal("a cancelled wait took the lock")
+	}
+}
