@@ -104,13 +104,13 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		set.items = append(set.items, probeItem{p, func() bool { return p.Stats().Requests.Load() > 0 }})
 	}
 	if c := s.Probes.Outbound; c != nil {
-		p, err := outbound.New(outbound.Config{Client: cs, Namespace: ns, Selector: c.Selector, Container: c.Container, Parse: record.Parse})
+		p, err := outbound.New(outbound.Config{Client: cs, Namespace: ns, Selector: c.Selector, Container: c.Container, Parse: record.Parse, OK: record.OK})
 		if err != nil {
 			return nil, err
 		}
 		set.items = append(set.items, probeItem{p, func() bool {
 			select {
-			case <-p.FirstCall():
+			case <-p.Steady():
 				return true
 			default:
 				return false

@@ -34,14 +34,21 @@ type Config struct {
 	Selector  string // label selector, e.g. app=caller
 	Container string
 	Parse     ParseFunc
+	OK        func(ledger.Event) bool // whether a parsed call succeeded
+	// Steady is how many consecutive successful calls make steady state
+	// (default 10): a pod that just started calls before its sidecar and its
+	// upstream's Service routes are up, and a disruption must not start then.
+	Steady int
 }
 
 // Probe follows the logs of every pod matching Selector at Run start.
 type Probe struct {
-	cfg   Config
-	stats probe.Stats
-	first chan struct{}
-	once  sync.Once
+	cfg    Config
+	stats  probe.Stats
+	steady chan struct{}
+	once   sync.Once
+	mu     sync.Mutex
+	streak map[string]int // pod -> consecutive successful calls
 }
 
 var _ probe.Probe = (*Probe)(nil)
@@ -55,17 +62,34 @@ func New(cfg Config) (*Probe, error) {
 		return nil, probe.Setupf("probes.outbound.selector", "required")
 	case cfg.Container == "":
 		return nil, probe.Setupf("probes.outbound.container", "required")
-	case cfg.Parse == nil:
+	case cfg.Parse == nil || cfg.OK == nil:
 		return nil, errors.New("outbound: no log parser")
 	}
-	return &Probe{cfg: cfg, first: make(chan struct{})}, nil
+	if cfg.Steady <= 0 {
+		cfg.Steady = 10
+	}
+	return &Probe{cfg: cfg, steady: make(chan struct{}), streak: map[string]int{}}, nil
 }
 
 func (p *Probe) Name() string        { return "outbound" }
 func (p *Probe) Stats() *probe.Stats { return &p.stats }
 
-// FirstCall is closed once the first call record arrived (steady state seen).
-func (p *Probe) FirstCall() <-chan struct{} { return p.first }
+// Steady is closed once some followed pod made Config.Steady successful
+// calls in a row: steady state, the disruption may start.
+func (p *Probe) Steady() <-chan struct{} { return p.steady }
+
+func (p *Probe) observe(pod string, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !ok {
+		p.streak[pod] = 0
+		return
+	}
+	p.streak[pod]++
+	if p.streak[pod] >= p.cfg.Steady {
+		p.once.Do(func() { close(p.steady) })
+	}
+}
 
 // Preflight checks that the selector matches running pods with the container.
 func (p *Probe) Preflight(ctx context.Context) error {
@@ -149,11 +173,12 @@ func (p *Probe) follow(ctx context.Context, pod string, l *ledger.Ledger) error 
 				}
 				e.Detail["container"] = p.cfg.Container
 				if e.Kind == ledger.Outbound {
+					ok := p.cfg.OK(e)
 					p.stats.Requests.Add(1)
-					if e.Error != "" {
+					if !ok {
 						p.stats.Errors.Add(1)
 					}
-					p.once.Do(func() { close(p.first) })
+					p.observe(key, ok)
 				}
 				_ = l.Add(e)
 			}
