@@ -82,7 +82,7 @@ func Do(ctx context.Context, cs kubernetes.Interface, ns string, spec Spec, l *l
 			record(ledger.DisruptionStart, map[string]string{"pods": strings.Join(victims, ",")})
 			err = scaleZero(ctx, cs, ns, name)
 		}
-	case kind == "pods":
+	case kind == "pods" && (spec.Action == "delete" || spec.Action == "force-delete" || spec.Action == "evict"):
 		var pod string
 		pod, err = firstPod(ctx, cs, ns, name)
 		if err == nil {
@@ -99,11 +99,11 @@ func Do(ctx context.Context, cs kubernetes.Interface, ns string, spec Spec, l *l
 		return fmt.Errorf("disruption %s %s: %w", spec.Action, spec.Target, err)
 	}
 	if err := waitGone(ctx, cs, ns, victims); err != nil {
-		return fmt.Errorf("disruption %s %s: waiting for pods to be gone: %w", spec.Action, spec.Target, err)
+		return fmt.Errorf("disruption %s %s: waiting %s for pods to be gone: %w", spec.Action, spec.Target, spec.Timeout, err)
 	}
 	if spec.Action == "rollout-restart" {
 		if err := waitRolledOut(ctx, cs, ns, name); err != nil {
-			return fmt.Errorf("disruption rollout-restart %s: waiting for the new ReplicaSet: %w%s", spec.Target, err, podProblems(ctx, cs, ns))
+			return fmt.Errorf("disruption rollout-restart %s: waiting %s for the new ReplicaSet: %w%s", spec.Target, spec.Timeout, err, podProblems(ctx, cs, ns))
 		}
 	}
 	if err := awaitRecorded(ctx, l, ns, victims); err != nil {

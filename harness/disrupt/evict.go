@@ -34,10 +34,13 @@ func evict(ctx context.Context, cs kubernetes.Interface, ns, pod string, opts me
 			return nil
 		}
 		if !apierrors.IsTooManyRequests(err) {
-			if ctx.Err() != nil && refusal != "" {
-				return refused(ctx, cs, ns, pod, refusal, t0)
+			if ctx.Err() == nil {
+				return fmt.Errorf("evict pod %s/%s: %w", ns, pod, err)
 			}
-			return fmt.Errorf("evict pod %s/%s: %w", ns, pod, err)
+			if refusal == "" { // client-go was still honouring the server's Retry-After
+				refusal = "no eviction before the timeout: " + err.Error()
+			}
+			return refused(ctx, cs, ns, pod, refusal, t0)
 		}
 		if msg := refusalMessage(err); msg != refusal {
 			refusal = msg
