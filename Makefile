@@ -5,13 +5,12 @@
 
 GO        ?= go
 OUT       ?= $(CURDIR)/_out
-CACHE     ?= $(HOME)/.cache/drainproof
 LABELS    ?= suite=smoke
 BIN       := $(OUT)/bin/drainproof
 GOTEST    := $(GO) test
 export DRAINPROOF_OUT := $(OUT)
 
-.PHONY: all build deps unit e2e test bench lint images clean
+.PHONY: all build deps unit e2e e2e-harness test bench lint images clean
 
 all: build
 
@@ -29,14 +28,19 @@ unit: deps
 lint: build
 	$(BIN) lint
 
-# Build (or reuse from $(CACHE)) the air-gapped node, fixtures and gateway images.
+# Build (or reuse from the cache) the air-gapped node, fixtures and gateway images.
 images: build
 	$(BIN) cluster image --air-gapped
 
 e2e: deps images
 	$(GOTEST) -tags e2e -count=1 -timeout 80m -v ./suites/... -args -labels "$(LABELS)" -air-gapped -reports "$(OUT)/reports"
 
-test: unit lint e2e
+# The harness's own kind tests (cluster API, two-node clusters, every
+# disruption's done condition and watch events), one package at a time.
+e2e-harness: deps images
+	$(GOTEST) -tags e2e -count=1 -p 1 -timeout 40m ./harness/cluster/ ./harness/disrupt/
+
+test: unit lint e2e-harness e2e
 
 bench: deps
 	./.ci/bench
