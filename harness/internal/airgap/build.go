@@ -209,7 +209,7 @@ func (b *builder) build(ctx context.Context, ref string) error {
 			ctrLayer = l
 			return cached, err
 		}
-		state := filepath.Join(b.cache, "work", "containerd-"+b.nodeKey)
+		state := filepath.Join(b.cache, "work", fmt.Sprintf("containerd-%s-%d", b.nodeKey, os.Getpid()))
 		defer os.RemoveAll(state)
 		if err := preimport(ctx, baseRef, archive, state, refs); err != nil {
 			return false, err

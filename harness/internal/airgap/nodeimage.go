@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/template"
 	"time"
 
@@ -76,6 +77,12 @@ func preimport(ctx context.Context, baseRef, archive, stateDir string, refs []st
 	defer func() { _, _ = imgbuild.Docker(context.Background(), "rm", "-f", name) }()
 	if err := waitFor(ctx, 60*time.Second, "containerd in "+name, func() error {
 		_, err := imgbuild.Docker(ctx, "exec", name, "ctr", "version")
+		if err != nil {
+			if st, _ := imgbuild.Docker(ctx, "inspect", "--format", "{{.State.Running}}", name); strings.TrimSpace(st) == "false" {
+				logs, _ := imgbuild.Run(ctx, nil, "sh", "-c", "docker logs --tail 20 "+name+" 2>&1")
+				return stopWaiting{fmt.Errorf("containerd exited in %s: %s", name, strings.TrimSpace(logs))}
+			}
+		}
 		return err
 	}); err != nil {
 		return err
@@ -95,7 +102,11 @@ func preimport(ctx context.Context, baseRef, archive, stateDir string, refs []st
 	return err
 }
 
-// waitFor polls cond until it succeeds or the timeout passes (the last error is reported).
+// stopWaiting wraps an error after which waiting is pointless.
+type stopWaiting struct{ error }
+
+// waitFor polls cond until it succeeds, fails with stopWaiting, or the timeout passes (the last
+// error is reported).
 func waitFor(ctx context.Context, timeout time.Duration, what string, cond func() error) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -105,6 +116,9 @@ func waitFor(ctx context.Context, timeout time.Duration, what string, cond func(
 		err := cond()
 		if err == nil {
 			return nil
+		}
+		if sw, ok := err.(stopWaiting); ok {
+			return sw.error
 		}
 		select {
 		case <-ctx.Done():
