@@ -207,6 +207,9 @@ func printVerdict(v verdict.Verdict, out string) {
 	}
 	fmt.Printf("%s: %d connections, %d drops, %d stalls, %d dial failures, %d requests (%d errors); report in %s\n",
 		status, v.Connections, v.Drops, v.Stalls, v.DialFailures, v.Requests, v.Errors, out)
+	if o := v.Outbound; o != nil {
+		fmt.Printf("  outbound calls: %d, %d inside a drain window, %d of them succeeded (%.3f)\n", o.Calls, o.InWindow, o.Succeeded, o.Ratio)
+	}
 	for _, f := range v.Findings {
 		if !f.Pass {
 			fmt.Printf("  - %s: %s\n", f.Check, f.Message)
