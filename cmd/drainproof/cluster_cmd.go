@@ -34,10 +34,14 @@ func clusterCmd(ctx context.Context, args []string) error {
 func clusterImageCmd(ctx context.Context, args []string) error {
 	fs := newFlags("cluster image")
 	airGapped := fs.Bool("air-gapped", false, "also build drainproof's own kind node image (no registry needed)")
+	rebuild := fs.Bool("rebuild", false, "assemble the node image again even if docker has it (cached build steps are still reused; DRAINPROOF_CACHE=<empty dir> for a cold build)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	imgs, err := cluster.BuildImages(ctx, cluster.ImagesOptions{AirGapped: *airGapped, Log: os.Stderr})
+	if *rebuild && !*airGapped {
+		return usagef("--rebuild: only with --air-gapped (it rebuilds the air-gapped node image)")
+	}
+	imgs, err := cluster.BuildImages(ctx, cluster.ImagesOptions{AirGapped: *airGapped, Rebuild: *rebuild, Log: os.Stderr})
 	if err != nil {
 		return err
 	}

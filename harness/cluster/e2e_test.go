@@ -41,7 +41,7 @@ func (w logWriter) Write(p []byte) (int, error) {
 // node, fixtures and gateway images, create a 1-node cluster from the node image, load the
 // fixtures and gateway archives, and run a pod from each: httpd must become Ready (its readiness
 // probe crosses the pod network); in the gateway image haproxy -v and nginx -v must succeed and
-// the fixture binaries must be there.
+// the fixture binaries must be there, and the API Service name must resolve through CoreDNS.
 func TestAirGappedClusterRunsOurImages(t *testing.T) {
 	e2e(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
@@ -88,7 +88,8 @@ func TestAirGappedClusterRunsOurImages(t *testing.T) {
 		Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{{
 			Name: "haproxy", Image: imgs.Gateway.Ref, ImagePullPolicy: corev1.PullIfNotPresent,
 			// Debian's haproxy and nginx-light, and the fixture binaries (drainwait is the preStop helper)
-			Command: []string{"sh", "-c", "haproxy -v && nginx -v 2>&1 && ls /usr/local/bin/"},
+			// ... and cluster DNS (CoreDNS through kube-proxy's Service rules) from a pod.
+			Command: []string{"sh", "-c", "haproxy -v && nginx -v 2>&1 && ls /usr/local/bin/ && getent hosts kubernetes.default.svc.cluster.local"},
 		}}},
 	}
 	for _, p := range []*corev1.Pod{httpd, haproxy} {
@@ -108,7 +109,7 @@ func TestAirGappedClusterRunsOurImages(t *testing.T) {
 	waitPod(ctx, t, cs, ns, haproxy.Name, "Succeeded", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded })
 	t.Logf("timing: pods ready %.1fs", time.Since(t0).Seconds())
 	out := podLogs(ctx, t, cs, ns, haproxy.Name)
-	for _, want := range append([]string{"HAProxy version", "nginx version"}, imgs.Gateway.Binaries...) {
+	for _, want := range append([]string{"HAProxy version", "nginx version", "10.96.0.1 "}, imgs.Gateway.Binaries...) {
 		if !strings.Contains(out, want) {
 			t.Fatalf("gateway pod output lacks %q:\n%s", want, out)
 		}

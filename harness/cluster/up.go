@@ -31,6 +31,7 @@ type Images struct {
 // ImagesOptions configure BuildImages.
 type ImagesOptions struct {
 	AirGapped bool      // build drainproof's own node image (no registry needed)
+	Rebuild   bool      // assemble the node image again even if docker has it (see airgap.Options.Rebuild)
 	Log       io.Writer // step log
 }
 
@@ -50,7 +51,7 @@ func BuildImages(ctx context.Context, o ImagesOptions) (*Images, error) {
 	if o.AirGapped {
 		g.Go(func() error {
 			t0 := time.Now()
-			r, err := airgap.BuildNodeImage(gctx, airgap.Options{Log: o.Log})
+			r, err := airgap.BuildNodeImage(gctx, airgap.Options{Log: o.Log, Rebuild: o.Rebuild})
 			if err != nil {
 				return fmt.Errorf("air-gapped node image: %w", err)
 			}

@@ -20,6 +20,10 @@ type Options struct {
 	CacheDir  string    // zero: <imgbuild.CacheRoot()>/airgap
 	SourceDir string    // the drainproof source tree; zero: imgbuild.ModuleRoot()
 	Log       io.Writer // step log (each step with its duration); nil: silent
+	// Rebuild assembles the node (and base) image again even when docker already has one with
+	// the same inputs; steps whose outputs are in CacheDir are still reused (point CacheDir at an
+	// empty directory for a cold build).
+	Rebuild bool
 }
 
 // Result is a built (or reused) node image.
@@ -34,11 +38,12 @@ type builder struct {
 	cache, src, goVersion string
 	steps                 *imgbuild.Steps
 	nodeKey, baseKey      string
+	rebuild               bool
 }
 
 func newBuilder(ctx context.Context, o Options) (*builder, error) {
 	b := &builder{v: o.Versions, cache: o.CacheDir, src: o.SourceDir,
-		steps: &imgbuild.Steps{Out: o.Log, Prefix: "[node-image] "}}
+		steps: &imgbuild.Steps{Out: o.Log, Prefix: "[node-image] "}, rebuild: o.Rebuild}
 	if b.v == (Versions{}) {
 		b.v = DefaultVersions
 	}
@@ -100,7 +105,7 @@ func BuildNodeImage(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if have {
+	if have && !b.rebuild {
 		b.steps.Logf("%s is up to date", ref)
 		return &Result{NodeImage: ref, Cached: true}, nil
 	}
@@ -112,7 +117,7 @@ func BuildNodeImage(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer unlock()
 	// Another process may have built it while we waited.
-	if have, err := imgbuild.DockerImageExists(ctx, ref); err != nil || have {
+	if have, err := imgbuild.DockerImageExists(ctx, ref); err != nil || (have && !b.rebuild) {
 		return &Result{NodeImage: ref, Cached: true}, err
 	}
 	if err := b.build(ctx, ref); err != nil {
@@ -159,7 +164,7 @@ func (b *builder) build(ctx context.Context, ref string) error {
 			return err
 		}
 		return s.Run("load base image "+baseRef, func() (bool, error) {
-			if have, err := imgbuild.DockerImageExists(gctx, baseRef); err != nil || have {
+			if have, err := imgbuild.DockerImageExists(gctx, baseRef); err != nil || (have && !b.rebuild) {
 				return have, err
 			}
 			img, err := baseImage(baseLayer)
