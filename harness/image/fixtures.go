@@ -230,6 +230,10 @@ func Fixtures(ctx context.Context, o Options) (*Built, error) {
 	}
 	b.Timings = e.steps.Timings()
 	b.Cached = allCached(b.Timings)
+	if !b.Cached {
+		imgbuild.PruneKeyed(filepath.Join(e.cache, "archives"), "fixtures-", key, 2)
+		imgbuild.PruneKeyed(filepath.Join(e.cache, "bin"), "fixtures-", key, 2)
+	}
 	return b, nil
 }
 

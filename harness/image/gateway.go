@@ -89,5 +89,7 @@ func Gateway(ctx context.Context, o Options) (*Built, error) {
 		return nil, err
 	}
 	b.Timings = e.steps.Timings()
+	imgbuild.PruneKeyed(filepath.Join(e.cache, "archives"), "gateway-", key, 2)
+	imgbuild.PruneKeyed(filepath.Join(e.cache, "layers"), "gateway-", rootKey, 1)
 	return b, nil
 }

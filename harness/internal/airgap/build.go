@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
@@ -39,6 +40,19 @@ type builder struct {
 	steps                 *imgbuild.Steps
 	nodeKey, baseKey      string
 	rebuild               bool
+
+	mu   sync.Mutex
+	bins map[string]string // binary dirs in use: tool name -> key (others are pruned)
+}
+
+// usedBin records that bin/<name>-<key> belongs to the current build.
+func (b *builder) usedBin(name, key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bins == nil {
+		b.bins = map[string]string{}
+	}
+	b.bins[name] = key
 }
 
 func newBuilder(ctx context.Context, o Options) (*builder, error) {

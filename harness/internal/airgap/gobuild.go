@@ -101,6 +101,7 @@ func (t goTool) binaries() []string {
 // lives in <cache>/src/<name>; `go mod tidy` runs only when its go.mod inputs change.
 func (b *builder) buildTool(ctx context.Context, t goTool) (dir string, cached bool, err error) {
 	key := t.key(b.goVersion)
+	b.usedBin(t.name, key)
 	dir = filepath.Join(b.cache, "bin", t.name+"-"+key)
 	stamp := filepath.Join(dir, ".stamp")
 	if imgbuild.HasStamp(stamp, key) && allExist(dir, t.binaries()) {
@@ -164,6 +165,7 @@ func (b *builder) buildOwn(ctx context.Context, name string, pkgs ...string) (di
 		return "", false, err
 	}
 	key := imgbuild.Key(name, src, b.goVersion)
+	b.usedBin(name, key)
 	dir = filepath.Join(b.cache, "bin", name+"-"+key)
 	stamp := filepath.Join(dir, ".stamp")
 	if imgbuild.HasStamp(stamp, key) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func writeFile(t *testing.T, p, s string) {
@@ -96,5 +97,28 @@ func TestLockExcludesAndReleases(t *testing.T) {
 	cancel()
 	if _, err := Lock(short, p, nil); err == nil {
 		t.Fatal("a cancelled wait took the lock")
+	}
+}
+
+func TestPruneKeyedKeepsCurrentAndNewest(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"fixtures-a.tar", "fixtures-b.tar", "fixtures-c.tar", "fixtures-d.tar", "gateway-x.tar"}
+	for i, n := range names {
+		writeFile(t, filepath.Join(dir, n), "x")
+		writeFile(t, filepath.Join(dir, n+".stamp"), "k")
+		tm := time.Unix(int64(1000+i), 0)
+		for _, p := range []string{n, n + ".stamp"} {
+			if err := os.Chtimes(filepath.Join(dir, p), tm, tm); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	PruneKeyed(dir, "fixtures-", "-a.", 1) // keep a (current) and d (newest other)
+	for n, want := range map[string]bool{"fixtures-a.tar": true, "fixtures-b.tar": false, "fixtures-c.tar": false,
+		"fixtures-d.tar": true, "gateway-x.tar": true, "fixtures-b.tar.stamp": false, "fixtures-a.tar.stamp": true} {
+		_, err := os.Stat(filepath.Join(dir, n))
+		if got := err == nil; got != want {
+			t.Errorf("%s present=%v, want %v", n, got, want)
+		}
 	}
 }
