@@ -1,8 +1,3 @@
-// Package airgap builds a kind node image with no container registry: every binary is built from
-// Go modules through the module proxy, the OS comes from Debian's mirror (debootstrap), and the
-// images kubeadm needs are made in-process and pre-imported into the node's containerd.
-//
-// The facts behind each step (and every trap) are in shared/notes/offline-kind/README.md.
 package airgap
 
 import (
