@@ -98,6 +98,9 @@ func (e *Env) Finish(failed bool) error {
 		if err := reports.WriteSuite(e.Reports, results); err != nil {
 			errs = append(errs, fmt.Errorf("suite reports: %w", err))
 		}
+		if err := reports.WriteQualification(e.Reports, reports.Qualify(e.qualificationHeader(), results)); err != nil {
+			errs = append(errs, fmt.Errorf("qualification report: %w", err))
+		}
 	}
 	if failed {
 		dir := filepath.Join(e.Reports, "cluster-logs")
@@ -136,4 +139,28 @@ func Meta(s *scenarios.Scenario, e *Env, res *run.Result) reports.Run {
 		r.TwinOf = s.NegativeControlOf[0]
 	}
 	return r
+}
+
+// qualificationHeader says what this suite qualified, on which images.
+func (e *Env) qualificationHeader() reports.QualificationReport {
+	mode := "registry"
+	if *airGapped {
+		mode = "air-gapped"
+	}
+	versions := map[string]string{"fixtures": e.FixturesImage, "gateway": e.GatewayImage}
+	if e.Images != nil && e.Images.Node != "" {
+		versions["node"] = e.Images.Node
+	}
+	return reports.QualificationReport{
+		Implementation: reports.Implementation{Project: "drainproof suite " + e.Profile, Version: "dev"},
+		Profile:        e.Profile, Versions: versions, Mode: mode, Cluster: *clusterName,
+		Reproduce: "make e2e LABELS=" + labelsArg(),
+	}
+}
+
+func labelsArg() string {
+	if f := flag.Lookup("labels"); f != nil {
+		return f.Value.String()
+	}
+	return ""
 }
