@@ -75,21 +75,22 @@ func (c *Clients) CreateNamespace(ctx context.Context, ns string, labels map[str
 }
 
 // DeleteNamespace deletes ns and waits until it is gone (or timeout). The
-// run is over when this is called, so its pods are deleted first with no
-// grace period: a scenario's slow preStop (gateway-linger's 40 s sleep) must
-// not hold the teardown.
+// run is over when this is called, so once the namespace is terminating (no
+// controller can create pods in it any more) its pods are deleted again with
+// no grace period: a scenario's slow preStop (gateway-linger's 40 s sleep)
+// must not hold the teardown.
 func (c *Clients) DeleteNamespace(ctx context.Context, ns string, timeout time.Duration) error {
-	zero := int64(0)
-	err := c.CS.CoreV1().Pods(ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("delete pods of namespace %s: %w", ns, err)
-	}
-	err = c.CS.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
+	err := c.CS.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("delete namespace %s: %w", ns, err)
+	}
+	zero := int64(0)
+	err = c.CS.CoreV1().Pods(ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete pods of namespace %s: %w", ns, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
