@@ -20,7 +20,9 @@ import (
 	"github.com/drainproof/drainproof/harness/watch"
 )
 
+// testCtx bounds a test; the tests run in parallel, each in its own namespace.
 func testCtx(t *testing.T) context.Context {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	t.Cleanup(cancel)
 	return ctx

@@ -4,7 +4,7 @@
 // real kind cluster (dp-disrupt, air-gapped node image) running
 // fixtures/httpd:
 //
-//	go test -tags e2e -count=1 -timeout 60m -v ./harness/disrupt/...
+//	go test -tags e2e -count=1 -parallel 8 -timeout 60m -v ./harness/disrupt/...
 //
 // One cluster serves the package: TestMain creates it (or reuses one of that
 // name) and deletes it at the end unless it existed before or
