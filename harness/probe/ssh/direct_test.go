@@ -15,7 +15,7 @@ func TestFixtureSessionsLiveTheirLifetimeAndCloseByClient(t *testing.T) {
 	srv := sshdtest.Start(t, []string{"POD_NAME=sshd-0"})
 	tg := fixtureTarget(srv)
 	const n = 12
-	p := mustNew(t, testConfig(tg, n, func(c *Config) { c.Lifetime = 1500 * time.Millisecond }))
+	p := mustNew(t, testConfig(tg, n, func(c *Config) { c.Lifetime = 3 * time.Second }))
 	if err := p.Preflight(context.Background()); err != nil {
 		t.Fatalf("Preflight: %v", err)
 	}
