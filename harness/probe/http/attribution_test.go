@@ -58,8 +58,8 @@ func TestDropsBehindProxyAreAttributedByPodHeader(t *testing.T) {
 				}
 				switch e.Kind {
 				case ledger.Request, ledger.Drop:
-					if e.Pod != tc.wantPod {
-						t.Errorf("%s on %s names pod %q, want %q", e.Kind, e.Conn, e.Pod, tc.wantPod)
+					if e.Detail["pod"] != tc.wantPod {
+						t.Errorf("%s on %s names pod %q, want %q", e.Kind, e.Conn, e.Detail["pod"], tc.wantPod)
 					}
 					if e.Peer == "" || e.Peer == "10.244.9.9" {
 						t.Errorf("%s on %s: peer %q, want haproxy's address as the server saw it", e.Kind, e.Conn, e.Peer)

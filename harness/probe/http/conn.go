@@ -97,8 +97,8 @@ func (c *conn) serve(ctx context.Context, s *slot) ending {
 	if e.kind == ledger.Drop {
 		p.stats.Drops.Add(1)
 	}
-	p.add(s.l, ledger.Event{Kind: e.kind, Conn: c.id, Peer: c.peer, Pod: c.pod,
-		Cause: e.cause, Error: e.err, Detail: e.detail})
+	p.add(s.l, ledger.Event{Kind: e.kind, Conn: c.id, Peer: c.peer,
+		Cause: e.cause, Error: e.err, Detail: servedBy(e.detail, c.pod)})
 	return e
 }
 
@@ -241,11 +241,12 @@ func (c *conn) request() result {
 // record writes the Request event for res and counts it.
 func (c *conn) record(l *ledger.Ledger, res result) {
 	p := c.p
-	e := ledger.Event{Time: res.start, Kind: ledger.Request, Conn: c.id, Peer: c.peer, Pod: c.pod,
+	e := ledger.Event{Time: res.start, Kind: ledger.Request, Conn: c.id, Peer: c.peer,
 		Code: res.code, Latency: res.latency}
 	if c.retryOf != "" {
 		e.Detail = map[string]string{"retry_of": c.retryOf}
 	}
+	e.Detail = servedBy(e.Detail, c.pod)
 	switch {
 	case res.err != nil:
 		e.Cause, e.Error = res.cause, res.err.Error()
@@ -260,4 +261,20 @@ func (c *conn) record(l *ledger.Ledger, res result) {
 		p.stats.Errors.Add(1)
 	}
 	p.add(l, e)
+}
+
+// servedBy records the pod the server named itself as (X-Drainproof-Pod) in
+// Detail["pod"]: the verdict attributes a connection to its peer's pod first
+// (behind an HTTP gateway, the gateway pod carries it) and to the server's
+// self-report when the peer is no pod (a NodePort's SNAT address).
+func servedBy(d map[string]string, pod string) map[string]string {
+	if pod == "" {
+		return d
+	}
+	out := make(map[string]string, len(d)+1)
+	for k, v := range d {
+		out[k] = v
+	}
+	out["pod"] = pod
+	return out
 }

@@ -44,8 +44,8 @@ func TestDirectKeepAliveNoDrops(t *testing.T) {
 		if e.Peer != local[e.Conn] {
 			t.Fatalf("request on %s was seen by the server from %s, but that connection is %s", e.Conn, e.Peer, local[e.Conn])
 		}
-		if e.Pod != "pod-direct" {
-			t.Fatalf("pod %q, want pod-direct", e.Pod)
+		if e.Detail["pod"] != "pod-direct" {
+			t.Fatalf("pod %q, want pod-direct", e.Detail["pod"])
 		}
 	}
 	// 20 connections x 50 ticks in 1 s; allow slack for a loaded machine.

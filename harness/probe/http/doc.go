@@ -20,8 +20,11 @@
 // the server sees the node's or proxy's address, so Peer cannot say. The
 // X-Drainproof-Pod header can (fixtures/httpd sends namespace/name when the
 // manifest gives it POD_NAMESPACE and POD_NAME): every Request and end event
-// of a connection carries, in Pod, the last value the connection received,
-// which is how a verdict attributes a drop to the pod that was stopping. An
+// of a connection carries, in Detail["pod"], the last value the connection
+// received. It is the server's self-report: the verdict attributes a
+// connection to its Peer's pod first (behind an HTTP gateway the gateway pod
+// carries it) and to Detail["pod"] when the peer is no pod (a NodePort's SNAT
+// address), which is how a drop is laid against the pod that was stopping. An
 // Established event cannot know it yet (no response has arrived), nor can a
 // connection that fails before its first response header.
 //
@@ -33,7 +36,7 @@
 //
 // Request: one request and its whole response. Code is the status (0 when
 // none arrived), Latency runs from writing the request to the end of the body
-// (the whole stream in stream mode), Peer and Pod come from the response's
+// (the whole stream in stream mode), Peer and Detail["pod"] come from the response's
 // X-Drainproof-Peer and X-Drainproof-Pod headers (the last ones seen on the
 // connection when the request failed before its header). Error is set when
 // the request failed, or when the status is outside 200-399.

@@ -93,8 +93,8 @@ func TestHAProxySoftStopNoDrops(t *testing.T) {
 			if e.Code != 200 || e.Error != "" {
 				t.Errorf("request on %s: code %d error %q", e.Conn, e.Code, e.Error)
 			}
-			if e.Pod != "pod-behind-haproxy" || e.Peer == "" || e.Peer == local[e.Conn] {
-				t.Errorf("request on %s: peer %q pod %q; want haproxy's own address, not ours (%s)", e.Conn, e.Peer, e.Pod, local[e.Conn])
+			if e.Detail["pod"] != "pod-behind-haproxy" || e.Peer == "" || e.Peer == local[e.Conn] {
+				t.Errorf("request on %s: peer %q pod %q; want haproxy's own address, not ours (%s)", e.Conn, e.Peer, e.Detail["pod"], local[e.Conn])
 			}
 			if strings.HasPrefix(e.Conn, "http-stream-") && e.Time.Before(stop) && e.Time.Add(e.Latency).After(stop) {
 				spanningStop++
@@ -135,8 +135,8 @@ func TestHAProxyHardStopDropsStreams(t *testing.T) {
 		}
 		if strings.HasPrefix(e.Conn, "http-stream-") {
 			streamDrops++
-			if e.Cause != CauseTruncated || e.Pod != "pod-behind-haproxy" {
-				t.Errorf("stream drop %s: cause %q pod %q, want truncated, attributed to the pod", e.Conn, e.Cause, e.Pod)
+			if e.Cause != CauseTruncated || e.Detail["pod"] != "pod-behind-haproxy" {
+				t.Errorf("stream drop %s: cause %q pod %q, want truncated, attributed to the pod", e.Conn, e.Cause, e.Detail["pod"])
 			}
 		}
 	}
