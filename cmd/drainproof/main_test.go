@@ -13,24 +13,14 @@ import (
 
 	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
 	"github.com/drainproof/drainproof/internal/haproxytest"
+	"github.com/drainproof/drainproof/internal/testbin"
 )
 
 // The CLI is tested as users run it: the built binary, its exit code and output.
-var cliBinary string
+var cliProgram = testbin.New("testbin", "github.com/drainproof/drainproof/cmd/drainproof")
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "drainproof-cli-")
-	if err != nil {
-		panic(err)
-	}
-	cliBinary = filepath.Join(dir, "drainproof")
-	if out, err := exec.Command("go", "build", "-o", cliBinary, ".").CombinedOutput(); err != nil {
-		panic("go build: " + err.Error() + "\n" + string(out))
-	}
-	code := sshdtest.RunTests(m)
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+// TestMain removes the CLI and the fixtures/sshd binary after the tests.
+func TestMain(m *testing.M) { os.Exit(sshdtest.RunTests(m)) }
 
 type cliResult struct {
 	code           int
@@ -39,7 +29,7 @@ type cliResult struct {
 
 func cli(t *testing.T, args ...string) cliResult {
 	t.Helper()
-	cmd := exec.Command(cliBinary, args...)
+	cmd := exec.Command(cliProgram.Path(t), args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -113,7 +103,7 @@ func TestProbeThroughHAProxy(t *testing.T) {
 			kh := filepath.Join(t.TempDir(), "known_hosts")
 			sshdtest.WriteKnownHosts(t, kh, px.Addr, srv.HostKey)
 			out := t.TempDir()
-			cmd := exec.Command(cliBinary, "probe", "--ssh", px.Addr, "--ssh-user", "drainproof", "--ssh-key", srv.Client.KeyFile,
+			cmd := exec.Command(cliProgram.Path(t), "probe", "--ssh", px.Addr, "--ssh-user", "drainproof", "--ssh-key", srv.Client.KeyFile,
 				"--ssh-known-hosts", kh, "--sessions", "5", "--heartbeat", "100ms", "--lifetime", "4s", "--duration", "30s", "--out", out)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -1,0 +1,110 @@
+// Package testbin builds main packages of this module for tests that run
+// them as real processes. Each program is built at most once per test
+// process, into its own directory under ~/.cache/drainproof/test-bin (never
+// inside the repository), and every directory built is removed when
+// RunTests returns.
+//
+// Invariant: a binary is only built while RunTests is in charge of the test
+// process, so nothing is left behind by a package that forgot its TestMain.
+package testbin
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// process tracks what this test process built, for RunTests to remove.
+var process struct {
+	mu     sync.Mutex
+	active bool     // RunTests is in charge of the binaries' lifetime
+	dirs   []string // every directory a Program was built into
+}
+
+// RunTests runs m and removes every binary built meanwhile. Use it (or a
+// wrapper such as httpdtest.RunTests) as
+// `func TestMain(m *testing.M) { os.Exit(testbin.RunTests(m)) }`.
+func RunTests(m *testing.M) int {
+	process.mu.Lock()
+	process.active = true
+	process.mu.Unlock()
+	code := m.Run()
+	process.mu.Lock()
+	for _, d := range process.dirs {
+		os.RemoveAll(d)
+	}
+	process.dirs = nil
+	process.mu.Unlock()
+	return code
+}
+
+// Program is one main package, built on first use.
+type Program struct {
+	pkg   string // import path, e.g. github.com/drainproof/drainproof/fixtures/httpd
+	owner string // the helper package named in failure messages
+
+	mu      sync.Mutex
+	started bool
+	path    string
+	err     error
+}
+
+// New names the main package pkg (an import path). owner is the helper
+// package whose RunTests a test's TestMain must call, for failure messages.
+func New(owner, pkg string) *Program { return &Program{pkg: pkg, owner: owner} }
+
+// Path returns the built binary, building it on the first call. A build
+// failure, or a test package whose TestMain does not call RunTests, fails t.
+func (p *Program) Path(t testing.TB) string {
+	t.Helper()
+	process.mu.Lock()
+	active := process.active
+	process.mu.Unlock()
+	if !active {
+		t.Fatalf("%s: call %s.RunTests from this package's TestMain", p.owner, p.owner)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.started {
+		p.started = true
+		p.path, p.err = p.compile()
+	}
+	if p.err != nil {
+		t.Fatalf("%s: %v", p.owner, p.err)
+	}
+	return p.path
+}
+
+func (p *Program) compile() (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	root := filepath.Join(cache, "drainproof", "test-bin")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", err
+	}
+	name := path.Base(p.pkg)
+	dir, err := os.MkdirTemp(root, name+"-")
+	if err != nil {
+		return "", err
+	}
+	process.mu.Lock()
+	process.dirs = append(process.dirs, dir)
+	process.mu.Unlock()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(dir, name)
+	out, err := exec.Command(goBin, "build", "-o", bin, p.pkg).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build %s: %v\n%s", p.pkg, err, out)
+	}
+	return bin, nil
+}
