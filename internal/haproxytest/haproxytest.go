@@ -5,7 +5,6 @@
 package haproxytest
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // Mode is haproxy's proxy mode.
@@ -30,7 +31,7 @@ const (
 type Proxy struct {
 	Addr string // loopback address clients dial
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testsupport.SyncBuffer
 	done chan struct{}
 	mu   sync.Mutex
 	err  error
@@ -85,7 +86,7 @@ backend be
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{Addr: addr, out: &syncBuffer{}, done: make(chan struct{})}
+	p := &Proxy{Addr: addr, out: &testsupport.SyncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, "-db", "-f", path)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -137,16 +138,3 @@ func (p *Proxy) Done() <-chan struct{} { return p.done }
 
 // Output is what haproxy printed so far (for failure messages).
 func (p *Proxy) Output() string { return strings.TrimSpace(p.out.String()) }
-
-// syncBuffer lets haproxy's output be read while exec's copier writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -5,7 +5,6 @@
 package opensshtest
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -13,13 +12,13 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // Server is a running OpenSSH sshd.
@@ -31,7 +30,7 @@ type Server struct {
 	KnownHosts string             // pins HostKey for Addr
 	Dir        string
 	cmd        *exec.Cmd
-	out        *syncBuffer
+	out        *testsupport.SyncBuffer
 	done       chan struct{}
 }
 
@@ -82,7 +81,7 @@ func Start(t testing.TB, extraConfig ...string) *Server {
 	}
 	s := &Server{
 		Addr: sshdtest.FreePort(t), User: u.Username, HostKey: hostKey, Client: sshdtest.NewClientKey(t, dir),
-		KnownHosts: filepath.Join(dir, "known_hosts"), Dir: dir, out: &syncBuffer{}, done: make(chan struct{}),
+		KnownHosts: filepath.Join(dir, "known_hosts"), Dir: dir, out: &testsupport.SyncBuffer{}, done: make(chan struct{}),
 	}
 	cfg := strings.Join(append([]string{
 		"ListenAddress " + s.Addr,
@@ -137,16 +136,3 @@ func (s *Server) Output() string { return strings.TrimSpace(s.out.String()) }
 func (s *Server) Done() <-chan struct{} { return s.done }
 
 func (s *Server) String() string { return fmt.Sprintf("OpenSSH sshd on %s", s.Addr) }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
