@@ -37,16 +37,9 @@ type Proxy struct {
 	err  error
 }
 
-// FreePort returns a loopback address with a port nobody listens on right now.
-func FreePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+// FreePort returns a loopback address with a port nobody listens on right now
+// (testsupport.FreePort, kept here for this helper's callers).
+func FreePort(t testing.TB) string { t.Helper(); return testsupport.FreePort(t) }
 
 // Start runs haproxy in front of backend and waits until its frontend accepts
 // connections. The process is killed at test cleanup if still running. Tests
