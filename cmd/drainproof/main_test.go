@@ -14,6 +14,7 @@ import (
 	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
 	"github.com/drainproof/drainproof/internal/haproxytest"
 	"github.com/drainproof/drainproof/internal/testbin"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // The CLI is tested as users run it: the built binary, its exit code and output.
@@ -111,7 +112,7 @@ func TestProbeThroughHAProxy(t *testing.T) {
 				t.Fatal(err)
 			}
 			// preflight (1) + 5 sessions reach the server through haproxy
-			waitFor(t, 15*time.Second, func() bool { return strings.Count(srv.Output(), "open peer=") >= 6 })
+			testsupport.Eventually(t, 15*time.Second, "the preflight and 5 sessions to open on the server", func() bool { return strings.Count(srv.Output(), "open peer=") >= 6 })
 			stopped := time.Now()
 			if tc.hard {
 				px.HardStop()
@@ -156,16 +157,5 @@ func TestProbeThroughHAProxy(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func waitFor(t *testing.T, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s", d)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

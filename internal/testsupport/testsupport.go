@@ -9,6 +9,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 )
 
 // SyncBuffer is a bytes.Buffer guarded by a mutex, so a test can read a
@@ -36,4 +37,48 @@ func FreePort(t testing.TB) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// pollEvery is how often Poll re-evaluates its condition: short enough that
+// a test waits barely longer than the condition takes, long enough not to
+// spin a core that other test processes share.
+const pollEvery = 5 * time.Millisecond
+
+// Poll evaluates cond until it holds (true) or timeout has passed since the
+// call (false). cond is evaluated at least once.
+func Poll(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(pollEvery)
+	}
+	return true
+}
+
+// Eventually fails t unless cond holds within timeout; what names the
+// awaited condition in the failure message.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if !Poll(timeout, cond) {
+		t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	}
+}
+
+// WaitRefused fails t unless a TCP dial to addr is refused (nobody listens)
+// within timeout.
+func WaitRefused(t testing.TB, addr string, timeout time.Duration) {
+	t.Helper()
+	refused := Poll(timeout, func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return true
+		}
+		c.Close()
+		return false
+	})
+	if !refused {
+		t.Fatalf("%s still accepts connections after %s", addr, timeout)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/drainproof/drainproof/harness/ledger"
 	"github.com/drainproof/drainproof/harness/verdict"
 	"github.com/drainproof/drainproof/internal/haproxytest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // Behind a NodePort (or any TCP proxy) the server sees the proxy's address,
@@ -41,12 +42,12 @@ func TestDropsBehindProxyAreAttributedByPodHeader(t *testing.T) {
 			defer cancel()
 			_ = l.Add(ledger.Event{Kind: ledger.PodCreated, Pod: pod, Detail: map[string]string{"ip": "10.244.9.9"}})
 			done := started(ctx, t, p, l)
-			waitFor(t, "3 live streams", 10*time.Second, func() bool { return p.Responding() == 3 })
+			testsupport.Eventually(t, 10*time.Second, "3 live streams", func() bool { return p.Responding() == 3 })
 			_ = l.Add(ledger.Event{Kind: ledger.PodDeleting, Pod: pod})
 			if err := srv.Terminate(); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "3 drops", 10*time.Second, func() bool { return p.Stats().Drops.Load() == 3 })
+			testsupport.Eventually(t, 10*time.Second, "3 drops", func() bool { return p.Stats().Drops.Load() == 3 })
 			cancel()
 			wait(t, done, 10*time.Second)
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // scripted is a real TCP server whose n-th accepted connection (from 1) is
@@ -64,7 +65,7 @@ func runScripted(t *testing.T, url string, cfg func(*Config)) []ledger.Event {
 	go func() { done <- p.Run(ctx, l) }()
 	// The connection under test (http-000) has ended once its successor has
 	// carried a request.
-	waitFor(t, "a request on http-000.2", 5*time.Second, func() bool {
+	testsupport.Eventually(t, 5*time.Second, "a request on http-000.2", func() bool {
 		return count(l.Events(), func(e ledger.Event) bool { return e.Kind == ledger.Request && e.Conn == "http-000.2" }) > 0
 	})
 	cancel()

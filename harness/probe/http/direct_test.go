@@ -8,6 +8,7 @@ import (
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // Direct to fixtures/httpd: no drops, every request 200, and the peer the
@@ -152,14 +153,14 @@ func TestHTTPDGracefulShutdownNoDrops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := started(ctx, t, p, l)
-	waitFor(t, "10 open connections and 50 requests", 10*time.Second, func() bool {
+	testsupport.Eventually(t, 10*time.Second, "10 open connections and 50 requests", func() bool {
 		return p.Stats().Open.Load() == 10 && p.Stats().Requests.Load() >= 50
 	})
 	if err := srv.Terminate(); err != nil {
 		t.Fatal(err)
 	}
 	<-srv.Done()
-	waitFor(t, "every connection to end and a re-dial to fail", 10*time.Second, func() bool {
+	testsupport.Eventually(t, 10*time.Second, "every connection to end and a re-dial to fail", func() bool {
 		return p.Stats().Open.Load() == 0 && p.Stats().DialFailures.Load() > 0
 	})
 	cancel()
@@ -202,12 +203,12 @@ func TestKilledServerDropsStreams(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := started(ctx, t, p, l)
-	waitFor(t, "3 live streams", 10*time.Second, func() bool { return p.Responding() == 3 })
+	testsupport.Eventually(t, 10*time.Second, "3 live streams", func() bool { return p.Responding() == 3 })
 	killed := time.Now()
 	if err := srv.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "3 drops", 10*time.Second, func() bool { return p.Stats().Drops.Load() == 3 })
+	testsupport.Eventually(t, 10*time.Second, "3 drops", func() bool { return p.Stats().Drops.Load() == 3 })
 	cancel()
 	wait(t, done, 10*time.Second)
 	events := l.Events()

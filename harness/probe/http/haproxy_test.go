@@ -9,6 +9,7 @@ import (
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
 	"github.com/drainproof/drainproof/internal/haproxytest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // throughHAProxy starts httpd behind a real haproxy in HTTP mode and runs two
@@ -40,7 +41,7 @@ func startThroughHAProxy(t *testing.T, streamChunks int) *haproxyRun {
 	r.cancel = cancel
 	t.Cleanup(cancel)
 	r.done = append(r.done, started(ctx, t, r.short, r.l), started(ctx, t, r.stream, r.l))
-	waitFor(t, "10 keep-alive connections with requests done, 3 live streams", 10*time.Second, func() bool {
+	testsupport.Eventually(t, 10*time.Second, "10 keep-alive connections with requests done, 3 live streams", func() bool {
 		return r.short.Stats().Open.Load() == 10 && r.short.Stats().Requests.Load() >= 30 &&
 			r.stream.Responding() == 3
 	})
@@ -56,7 +57,7 @@ func (r *haproxyRun) finish(t *testing.T) []ledger.Event {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("haproxy did not exit:\n%s", r.proxy.Output())
 	}
-	waitFor(t, "every probe connection to end", 10*time.Second, func() bool {
+	testsupport.Eventually(t, 10*time.Second, "every probe connection to end", func() bool {
 		return r.short.Stats().Open.Load() == 0 && r.stream.Stats().Open.Load() == 0
 	})
 	r.cancel()

@@ -89,18 +89,6 @@ func started(ctx context.Context, t *testing.T, p *Probe, l *ledger.Ledger) <-ch
 	return done
 }
 
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 func wait(t *testing.T, done <-chan error, timeout time.Duration) {
 	t.Helper()
 	select {

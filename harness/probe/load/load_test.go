@@ -12,6 +12,7 @@ import (
 	"github.com/drainproof/drainproof/harness/ledger"
 	"github.com/drainproof/drainproof/harness/probe"
 	"github.com/drainproof/drainproof/internal/haproxytest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 func TestMain(m *testing.M) { os.Exit(httpdtest.RunTests(m)) }
@@ -29,17 +30,6 @@ func run(ctx context.Context, p *Probe, l *ledger.Ledger) <-chan error {
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx, l) }()
 	return done
-}
-
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 func finished(t *testing.T, done <-chan error, timeout time.Duration) {
@@ -65,7 +55,7 @@ func TestLoadAgainstHTTPDAllOK(t *testing.T) {
 	l := ledger.New()
 	start := time.Now()
 	done := run(context.Background(), p, l)
-	waitFor(t, "50 hits in the ledger", 5*time.Second, func() bool { return l.Len() >= 50 })
+	testsupport.Eventually(t, 5*time.Second, "50 hits in the ledger", func() bool { return l.Len() >= 50 })
 	select {
 	case <-done:
 		t.Fatalf("hits only reached the ledger after the attack ended")
@@ -105,7 +95,7 @@ func TestLoadHardStoppedHAProxyRecordsErrors(t *testing.T) {
 	}
 	l := ledger.New()
 	done := run(context.Background(), p, l)
-	waitFor(t, "50 good hits", 5*time.Second, func() bool { return p.Stats().Requests.Load() >= 50 })
+	testsupport.Eventually(t, 5*time.Second, "50 good hits", func() bool { return p.Stats().Requests.Load() >= 50 })
 	stop := time.Now()
 	if err := px.HardStop(); err != nil {
 		t.Fatal(err)
@@ -150,7 +140,7 @@ func TestLoadCancelIsPromptAndCleanly(t *testing.T) {
 	l := ledger.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := run(ctx, p, l)
-	waitFor(t, "hits in flight", 5*time.Second, func() bool { return p.Stats().Open.Load() >= 5 })
+	testsupport.Eventually(t, 5*time.Second, "hits in flight", func() bool { return p.Stats().Open.Load() >= 5 })
 	cancel()
 	cancelled := time.Now()
 	finished(t, done, 2*time.Second)

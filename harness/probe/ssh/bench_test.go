@@ -13,6 +13,7 @@ import (
 
 	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // BenchmarkSessionsHeld holds DRAINPROOF_BENCH_SESSIONS sessions (default
@@ -84,7 +85,7 @@ func BenchmarkSessionsHeld(b *testing.B) {
 	}
 	// Let every session complete a couple of heartbeats before measuring.
 	hb := p.Heartbeats()
-	waitForB(b, "two heartbeat rounds", time.Minute, func() bool { return p.Heartbeats() >= hb+2*open0 })
+	testsupport.Eventually(b, time.Minute, "two heartbeat rounds", func() bool { return p.Heartbeats() >= hb+2*open0 })
 
 	heapHeld, rssHeld := memInUse(), rss()
 	goroutines := runtime.NumGoroutine()
@@ -145,17 +146,6 @@ func envDuration(b *testing.B, name string, def time.Duration) time.Duration {
 		b.Fatalf("%s=%q: want a positive duration", name, v)
 	}
 	return d
-}
-
-func waitForB(b *testing.B, what string, timeout time.Duration, cond func() bool) {
-	b.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			b.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // memInUse is the Go heap and goroutine stacks in use, after a GC.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 func TestFixtureSessionsLiveTheirLifetimeAndCloseByClient(t *testing.T) {
@@ -101,7 +102,7 @@ func TestFrozenServerThenThawedIsStallNotDrop(t *testing.T) {
 	if err := srv.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a stall on every session", 10*time.Second, func() bool { return p.Stalls() >= n })
+	testsupport.Eventually(t, 10*time.Second, "a stall on every session", func() bool { return p.Stalls() >= n })
 	r.cancel()
 	es := r.wait(t, 10*time.Second)
 	checkLifecycle(t, es, tg.addr, true)

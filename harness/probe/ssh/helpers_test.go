@@ -13,6 +13,7 @@ import (
 	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
 	"github.com/drainproof/drainproof/harness/probe"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 func TestMain(m *testing.M) { os.Exit(sshdtest.RunTests(m)) }
@@ -94,24 +95,12 @@ func (r *run) wait(t *testing.T, timeout time.Duration) []ledger.Event {
 	return r.l.Events()
 }
 
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // waitOpen waits until n sessions are established and each has had at least
 // one heartbeat echoed (so "live" means traffic flowed, not just a handshake).
 func (r *run) waitOpen(t *testing.T, n int) {
 	t.Helper()
-	waitFor(t, "sessions established", 30*time.Second, func() bool { return r.p.stats.Open.Load() >= int64(n) })
-	waitFor(t, "heartbeats on every session", 10*time.Second, func() bool { return r.p.Heartbeats() >= int64(2*n) })
+	testsupport.Eventually(t, 30*time.Second, "sessions established", func() bool { return r.p.stats.Open.Load() >= int64(n) })
+	testsupport.Eventually(t, 10*time.Second, "heartbeats on every session", func() bool { return r.p.Heartbeats() >= int64(2*n) })
 }
 
 func count(es []ledger.Event, k ledger.Kind) int {
