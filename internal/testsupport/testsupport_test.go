@@ -59,3 +59,22 @@ func TestFreePortIsNotListening(t *testing.T) {
 	}
 	l.Close()
 }
+
+func TestEnvIntAndDuration(t *testing.T) {
+	t.Setenv("DRAINPROOF_TEST_N", "")
+	if got := EnvInt(t, "DRAINPROOF_TEST_N", 7); got != 7 {
+		t.Fatalf("unset: got %d, want the default 7", got)
+	}
+	t.Setenv("DRAINPROOF_TEST_N", "12")
+	if got := EnvInt(t, "DRAINPROOF_TEST_N", 7); got != 12 {
+		t.Fatalf("got %d, want 12", got)
+	}
+	t.Setenv("DRAINPROOF_TEST_D", "250ms")
+	if got := EnvDuration(t, "DRAINPROOF_TEST_D", time.Second); got != 250*time.Millisecond {
+		t.Fatalf("got %s, want 250ms", got)
+	}
+	t.Setenv("DRAINPROOF_TEST_D", "")
+	if got := EnvDuration(t, "DRAINPROOF_TEST_D", time.Second); got != time.Second {
+		t.Fatalf("unset: got %s, want the default 1s", got)
+	}
+}

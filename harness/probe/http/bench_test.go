@@ -2,35 +2,13 @@ package http
 
 import (
 	"context"
-	"os"
-	"runtime"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
-
-// benchEnv reads a positive integer from the environment, or def.
-func benchEnv(b *testing.B, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		b.Fatalf("%s=%q: want a positive integer", name, v)
-	}
-	return n
-}
-
-func inUse() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse + m.StackInuse
-}
 
 // BenchmarkKeepAliveConnectionsHeld: one prober holds N keep-alive connections
 // (DRAINPROOF_BENCH_CONNS, default 1000; the goal is 10,000) to fixtures/httpd
@@ -39,7 +17,7 @@ func inUse() uint64 {
 // events/conn) and the share of scheduled requests that were served. It runs
 // one experiment whatever b.N is; use -benchtime=1x.
 func BenchmarkKeepAliveConnectionsHeld(b *testing.B) {
-	n := benchEnv(b, "DRAINPROOF_BENCH_CONNS", 1000)
+	n := testsupport.EnvInt(b, "DRAINPROOF_BENCH_CONNS", 1000)
 	interval := time.Second
 	srv := httpdtest.Start(b, nil)
 	cfg := DefaultConfig(srv.URL+"/", 10*time.Minute)
@@ -54,24 +32,21 @@ func BenchmarkKeepAliveConnectionsHeld(b *testing.B) {
 	l := ledger.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	before := inUse()
+	before := testsupport.MemInUse()
 	b.ResetTimer()
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx, l) }()
 
 	st := p.Stats()
-	deadline := time.Now().Add(2 * time.Minute)
-	for st.Open.Load() < int64(n) {
-		if time.Now().After(deadline) || st.Drops.Load() > 0 {
-			b.Fatalf("%d of %d connections open, %d drops, %d dial failures", st.Open.Load(), n, st.Drops.Load(), st.DialFailures.Load())
-		}
-		time.Sleep(10 * time.Millisecond)
+	allOpen := func() bool { return st.Open.Load() >= int64(n) }
+	if !testsupport.Poll(2*time.Minute, func() bool { return allOpen() || st.Drops.Load() > 0 }) || !allOpen() {
+		b.Fatalf("%d of %d connections open, %d drops, %d dial failures", st.Open.Load(), n, st.Drops.Load(), st.DialFailures.Load())
 	}
 	// Hold them all for a few intervals, counting the requests served.
 	held := time.Now()
 	time.Sleep(3 * interval)
 	window := time.Since(held)
-	perConn := float64(inUse()-before) / float64(n)
+	perConn := float64(testsupport.MemInUse()-before) / float64(n)
 	events := l.Len()
 	cancel()
 	if err := <-done; err != nil {

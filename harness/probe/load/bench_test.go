@@ -2,27 +2,14 @@ package load
 
 import (
 	"context"
-	"os"
 	"sort"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
-
-func benchEnv(b *testing.B, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		b.Fatalf("%s=%q: want a positive integer", name, v)
-	}
-	return n
-}
 
 // BenchmarkLoadRate attacks fixtures/httpd on loopback at
 // DRAINPROOF_BENCH_RATE requests/s (default 5,000) for
@@ -31,8 +18,8 @@ func benchEnv(b *testing.B, name string, def int) int {
 // the rate asked for (goal >= 0.99), plus the share answered 200 and the p99
 // latency. One experiment whatever b.N is; use -benchtime=1x.
 func BenchmarkLoadRate(b *testing.B) {
-	rate := benchEnv(b, "DRAINPROOF_BENCH_RATE", 5000)
-	seconds := benchEnv(b, "DRAINPROOF_BENCH_SECONDS", 3)
+	rate := testsupport.EnvInt(b, "DRAINPROOF_BENCH_RATE", 5000)
+	seconds := testsupport.EnvInt(b, "DRAINPROOF_BENCH_SECONDS", 3)
 	srv := httpdtest.Start(b, nil)
 	p, err := New(DefaultConfig(srv.URL+"/", rate, time.Duration(seconds)*time.Second))
 	if err != nil {

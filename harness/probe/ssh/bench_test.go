@@ -35,8 +35,8 @@ import (
 //	go test -run '^$' -bench SessionsHeld ./harness/probe/ssh/
 //	DRAINPROOF_BENCH_SESSIONS=10000 go test -run '^$' -bench SessionsHeld -timeout 30m ./harness/probe/ssh/
 func BenchmarkSessionsHeld(b *testing.B) {
-	n := envInt(b, "DRAINPROOF_BENCH_SESSIONS", 1000)
-	hold := envDuration(b, "DRAINPROOF_BENCH_HOLD", 5*time.Second)
+	n := testsupport.EnvInt(b, "DRAINPROOF_BENCH_SESSIONS", 1000)
+	hold := testsupport.EnvDuration(b, "DRAINPROOF_BENCH_HOLD", 5*time.Second)
 	const beat = 100 * time.Millisecond
 
 	srv := sshdtest.Start(b, nil)
@@ -49,7 +49,7 @@ func BenchmarkSessionsHeld(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	heapBefore, rssBefore := memInUse(), rss()
+	heapBefore, rssBefore := testsupport.MemInUse(), rss()
 	goroutinesBefore := runtime.NumGoroutine()
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -87,7 +87,7 @@ func BenchmarkSessionsHeld(b *testing.B) {
 	hb := p.Heartbeats()
 	testsupport.Eventually(b, time.Minute, "two heartbeat rounds", func() bool { return p.Heartbeats() >= hb+2*open0 })
 
-	heapHeld, rssHeld := memInUse(), rss()
+	heapHeld, rssHeld := testsupport.MemInUse(), rss()
 	goroutines := runtime.NumGoroutine()
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
@@ -122,38 +122,6 @@ func BenchmarkSessionsHeld(b *testing.B) {
 	b.Logf("%d sessions dialed in %s, %d open while measured; %.0f heartbeats in %s (%.0f/s, %.0f due); prober CPU %.2f cores, server CPU %.2f cores; %d stalls, %d drops; GOMAXPROCS %d",
 		n, established.Round(time.Millisecond), open, beats, elapsed.Round(time.Millisecond), beats/elapsed.Seconds(), due/elapsed.Seconds(),
 		float64(cpu1-cpu0)/float64(elapsed), float64(srv1-srv0)/float64(elapsed), p.Stalls(), drops, runtime.GOMAXPROCS(0))
-}
-
-func envInt(b *testing.B, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		b.Fatalf("%s=%q: want a positive integer", name, v)
-	}
-	return n
-}
-
-func envDuration(b *testing.B, name string, def time.Duration) time.Duration {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		b.Fatalf("%s=%q: want a positive duration", name, v)
-	}
-	return d
-}
-
-// memInUse is the Go heap and goroutine stacks in use, after a GC.
-func memInUse() int64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapInuse + m.StackInuse)
 }
 
 // rss is this process's resident set size in bytes (0 if unknown).
