@@ -192,38 +192,61 @@ func (e *env) lock(ctx context.Context) (func(), error) {
 	})
 }
 
+// fixtureSet is the fixture binaries every image carries, built for one source tree.
+type fixtureSet struct {
+	dir   string   // where the binaries are
+	key   string   // their cache key (source, Go version, flags)
+	names []string // binary names, as installed in /usr/local/bin
+}
+
+// startBuild is the common start of every image build: the environment for o,
+// the cache lock (held until the caller calls unlock) and the fixture
+// binaries, built or reused. On error nothing is held.
+func startBuild(ctx context.Context, o Options) (e *env, unlock func(), fix fixtureSet, err error) {
+	if e, err = newEnv(ctx, o); err != nil {
+		return nil, nil, fixtureSet{}, err
+	}
+	if unlock, err = e.lock(ctx); err != nil {
+		return nil, nil, fixtureSet{}, err
+	}
+	if fix.dir, fix.key, fix.names, err = e.fixtureBinaries(ctx); err != nil {
+		unlock()
+		return nil, nil, fixtureSet{}, err
+	}
+	return e, unlock, fix, nil
+}
+
+// writeImage writes one image of layers as b.Archive, tagged b.Ref, and then
+// its stamp with key: a stamped archive is complete and matches key's inputs.
+func writeImage(b *Built, key string, layers ...v1.Layer) error {
+	img, err := imgbuild.NewImage(imgbuild.Config{WorkingDir: "/"}, layers...)
+	if err != nil {
+		return err
+	}
+	if err := imgbuild.WriteArchive(b.Archive, map[string]v1.Image{archiveTag(b.Ref): img}); err != nil {
+		return err
+	}
+	return imgbuild.WriteStamp(b.Archive+".stamp", key)
+}
+
 // Fixtures builds (or reuses) the fixtures image tarball.
 func Fixtures(ctx context.Context, o Options) (*Built, error) {
-	e, err := newEnv(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := e.lock(ctx)
+	e, unlock, fix, err := startBuild(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	dir, key, names, err := e.fixtureBinaries(ctx)
-	if err != nil {
-		return nil, err
-	}
-	b := &Built{Ref: FixturesRef(key), Archive: filepath.Join(e.cache, "archives", "fixtures-"+key+".tar"), Binaries: names}
+	key := fix.key
+	b := &Built{Ref: FixturesRef(key), Archive: filepath.Join(e.cache, "archives", "fixtures-"+key+".tar"), Binaries: fix.names}
 	err = e.steps.Run("fixtures image "+b.Ref, func() (bool, error) {
 		if imgbuild.HasStamp(b.Archive+".stamp", key) {
 			return true, nil
 		}
-		l, err := imgbuild.NewLayer(append(scratchBasics(), fixtureEntries(dir, names)...))
+		l, err := imgbuild.NewLayer(append(scratchBasics(), fixtureEntries(fix.dir, fix.names)...))
 		if err != nil {
 			return false, err
 		}
-		img, err := imgbuild.NewImage(imgbuild.Config{WorkingDir: "/"}, l)
-		if err != nil {
-			return false, err
-		}
-		if err := imgbuild.WriteArchive(b.Archive, map[string]v1.Image{archiveTag(b.Ref): img}); err != nil {
-			return false, err
-		}
-		return false, imgbuild.WriteStamp(b.Archive+".stamp", key)
+		return false, writeImage(b, key, l)
 	})
 	if err != nil {
 		return nil, err

@@ -27,23 +27,15 @@ mkdir -p /run/haproxy /var/lib/haproxy /var/lib/nginx
 // nginx-light (from Debian's mirror via debootstrap) + the fixture binaries in /usr/local/bin.
 // The image has no entrypoint: manifests give the command (haproxy -f ..., nginx -g ...).
 func Gateway(ctx context.Context, o Options) (*Built, error) {
-	e, err := newEnv(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := e.lock(ctx)
+	e, unlock, fix, err := startBuild(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	dir, fixKey, names, err := e.fixtureBinaries(ctx)
-	if err != nil {
-		return nil, err
-	}
 	tree := imgbuild.Rootfs{Dir: filepath.Join(e.cache, "rootfs", "gateway-"+e.o.Suite), Suite: e.o.Suite, Include: GatewayPackages}
 	rootKey := imgbuild.Key("gateway-rootfs", tree.Key(), gatewayCleanup)[:12]
-	key := imgbuild.Key("gateway", rootKey, fixKey)[:12]
-	b := &Built{Ref: GatewayRef(e.o.Suite, key), Archive: filepath.Join(e.cache, "archives", "gateway-"+key+".tar"), Binaries: names}
+	key := imgbuild.Key("gateway", rootKey, fix.key)[:12]
+	b := &Built{Ref: GatewayRef(e.o.Suite, key), Archive: filepath.Join(e.cache, "archives", "gateway-"+key+".tar"), Binaries: fix.names}
 	if imgbuild.HasStamp(b.Archive+".stamp", key) {
 		err := e.steps.Run("gateway image "+b.Ref, func() (bool, error) { return true, nil })
 		b.Timings, b.Cached = e.steps.Timings(), true
@@ -72,18 +64,11 @@ func Gateway(ctx context.Context, o Options) (*Built, error) {
 		return nil, err
 	}
 	err = e.steps.Run("gateway image "+b.Ref, func() (bool, error) {
-		fl, err := imgbuild.NewLayer(fixtureEntries(dir, names))
+		fl, err := imgbuild.NewLayer(fixtureEntries(fix.dir, fix.names))
 		if err != nil {
 			return false, err
 		}
-		img, err := imgbuild.NewImage(imgbuild.Config{WorkingDir: "/"}, rootLayer, fl)
-		if err != nil {
-			return false, err
-		}
-		if err := imgbuild.WriteArchive(b.Archive, map[string]v1.Image{archiveTag(b.Ref): img}); err != nil {
-			return false, err
-		}
-		return false, imgbuild.WriteStamp(b.Archive+".stamp", key)
+		return false, writeImage(b, key, rootLayer, fl)
 	})
 	if err != nil {
 		return nil, err
