@@ -69,6 +69,11 @@ func runCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		var se *run.SetupError
 		if errors.As(err, &se) || res == nil {
+			// The cluster could not run the scenario: keep its logs beside the run.
+			dir := filepath.Join(*out, "cluster-logs")
+			if lerr := c.ExportLogs(context.WithoutCancel(ctx), dir); lerr == nil {
+				fmt.Fprintf(os.Stderr, "cluster logs in %s\n", dir)
+			}
 			return err
 		}
 		// The run was cut short after traffic started: report, then fail.
