@@ -6,12 +6,9 @@ package haproxytest
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,14 +24,12 @@ const (
 	HTTP Mode = "http"
 )
 
-// Proxy is a running haproxy with one frontend on Addr forwarding to a backend.
+// Proxy is a running haproxy with one frontend on Addr forwarding to a
+// backend. Its Process gives Output (what haproxy printed so far, for
+// failure messages) and Done (closed when haproxy has exited).
 type Proxy struct {
+	*testsupport.Process
 	Addr string // loopback address clients dial
-	cmd  *exec.Cmd
-	out  *testsupport.SyncBuffer
-	done chan struct{}
-	mu   sync.Mutex
-	err  error
 }
 
 // FreePort returns a loopback address with a port nobody listens on right now
@@ -79,31 +74,9 @@ backend be
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{Addr: addr, out: &testsupport.SyncBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, "-db", "-f", path)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start haproxy: %v", err)
-	}
-	go func() { err := p.cmd.Wait(); p.mu.Lock(); p.err = err; p.mu.Unlock(); close(p.done) }()
-	t.Cleanup(func() { p.cmd.Process.Kill(); <-p.done })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return p
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("haproxy exited before listening: %s", p.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("haproxy did not listen on %s: %v\n%s", addr, err, p.out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	p := &Proxy{Addr: addr, Process: testsupport.StartProcess(t, "haproxy", exec.Command(bin, "-db", "-f", path))}
+	p.WaitReady(t, 10*time.Second, "listening on "+addr, func() bool { return testsupport.Accepts(addr) })
+	return p
 }
 
 // maxConn is 40,000, or less when the fd limit cannot hold it: haproxy
@@ -121,13 +94,7 @@ func maxConn() int {
 
 // SoftStop sends SIGUSR1: haproxy closes its listeners and exits once every
 // live connection has ended.
-func (p *Proxy) SoftStop() error { return p.cmd.Process.Signal(syscall.SIGUSR1) }
+func (p *Proxy) SoftStop() error { return p.Signal(syscall.SIGUSR1) }
 
 // HardStop sends SIGTERM: haproxy exits at once, cutting every connection.
-func (p *Proxy) HardStop() error { return p.cmd.Process.Signal(syscall.SIGTERM) }
-
-// Done is closed when the haproxy process has exited.
-func (p *Proxy) Done() <-chan struct{} { return p.done }
-
-// Output is what haproxy printed so far (for failure messages).
-func (p *Proxy) Output() string { return strings.TrimSpace(p.out.String()) }
+func (p *Proxy) HardStop() error { return p.Signal(syscall.SIGTERM) }

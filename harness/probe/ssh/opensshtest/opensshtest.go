@@ -6,7 +6,6 @@ package opensshtest
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -21,17 +20,16 @@ import (
 	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
-// Server is a running OpenSSH sshd.
+// Server is a running OpenSSH sshd. Its Process gives Output (what sshd
+// logged so far, for failure messages), Done and the signals.
 type Server struct {
+	*testsupport.Process
 	Addr       string             // 127.0.0.1:port
 	User       string             // the user to log in as (the test's own user)
 	HostKey    ssh.PublicKey      // sshd's ed25519 host key
 	Client     sshdtest.ClientKey // authorized to log in
 	KnownHosts string             // pins HostKey for Addr
 	Dir        string
-	cmd        *exec.Cmd
-	out        *testsupport.SyncBuffer
-	done       chan struct{}
 }
 
 // Binary finds sshd, failing the test with the package to install.
@@ -81,7 +79,7 @@ func Start(t testing.TB, extraConfig ...string) *Server {
 	}
 	s := &Server{
 		Addr: sshdtest.FreePort(t), User: u.Username, HostKey: hostKey, Client: sshdtest.NewClientKey(t, dir),
-		KnownHosts: filepath.Join(dir, "known_hosts"), Dir: dir, out: &testsupport.SyncBuffer{}, done: make(chan struct{}),
+		KnownHosts: filepath.Join(dir, "known_hosts"), Dir: dir,
 	}
 	cfg := strings.Join(append([]string{
 		"ListenAddress " + s.Addr,
@@ -103,36 +101,14 @@ func Start(t testing.TB, extraConfig ...string) *Server {
 		t.Fatal(err)
 	}
 	sshdtest.WriteKnownHosts(t, s.KnownHosts, s.Addr, hostKey)
-	s.cmd = exec.Command(bin, "-D", "-e", "-f", cfgFile)
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start sshd: %v", err)
-	}
-	go func() { s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() { s.cmd.Process.Kill(); <-s.done })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return s
+	s.Process = testsupport.StartProcess(t, "sshd", exec.Command(bin, "-D", "-e", "-f", cfgFile))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("OpenSSH sshd config:\n%s", cfg) // sshd's errors name config lines
 		}
-		select {
-		case <-s.done:
-			t.Fatalf("sshd exited before listening:\n%s\nconfig:\n%s", s.Output(), cfg)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sshd did not listen on %s: %v\n%s", s.Addr, err, s.Output())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	})
+	s.WaitReady(t, 10*time.Second, "listening on "+s.Addr, func() bool { return testsupport.Accepts(s.Addr) })
+	return s
 }
-
-// Output is what sshd logged so far (for failure messages).
-func (s *Server) Output() string { return strings.TrimSpace(s.out.String()) }
-
-// Done is closed when sshd has exited.
-func (s *Server) Done() <-chan struct{} { return s.done }
 
 func (s *Server) String() string { return fmt.Sprintf("OpenSSH sshd on %s", s.Addr) }
