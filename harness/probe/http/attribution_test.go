@@ -7,6 +7,7 @@ import (
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/probe/probetest"
 	"github.com/drainproof/drainproof/harness/verdict"
 	"github.com/drainproof/drainproof/internal/haproxytest"
 	"github.com/drainproof/drainproof/internal/testsupport"
@@ -49,7 +50,7 @@ func TestDropsBehindProxyAreAttributedByPodHeader(t *testing.T) {
 			}
 			testsupport.Eventually(t, 10*time.Second, "3 drops", func() bool { return p.Stats().Drops.Load() == 3 })
 			cancel()
-			wait(t, done, 10*time.Second)
+			probetest.WaitRun(t, done, 10*time.Second)
 
 			events := l.Events()
 			lifecycle(t, events)

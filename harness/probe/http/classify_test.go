@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/probe/probetest"
 	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
@@ -69,7 +70,7 @@ func runScripted(t *testing.T, url string, cfg func(*Config)) []ledger.Event {
 		return count(l.Events(), func(e ledger.Event) bool { return e.Kind == ledger.Request && e.Conn == "http-000.2" }) > 0
 	})
 	cancel()
-	wait(t, done, 5*time.Second)
+	probetest.WaitRun(t, done, 5*time.Second)
 	return l.Events()
 }
 
@@ -225,7 +226,7 @@ func TestRunEndMidStreamIsClosedByClient(t *testing.T) {
 	c.Connections, c.Stream = 2, true
 	p := mustNew(t, c)
 	l := ledger.New()
-	wait(t, started(context.Background(), t, p, l), 5*time.Second)
+	probetest.WaitRun(t, started(context.Background(), t, p, l), 5*time.Second)
 	events := l.Events()
 	for id, e := range lifecycle(t, events) {
 		if e.Kind != ledger.ClosedByClient || e.Detail["in_flight"] != "true" {

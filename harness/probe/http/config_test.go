@@ -2,27 +2,15 @@ package http
 
 import (
 	"context"
-	"errors"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
-	"github.com/drainproof/drainproof/harness/probe"
+	"github.com/drainproof/drainproof/harness/probe/probetest"
 	"github.com/drainproof/drainproof/internal/haproxytest"
 )
-
-func wantSetup(t *testing.T, err error, field string) {
-	t.Helper()
-	var se *probe.SetupError
-	if !errors.As(err, &se) {
-		t.Fatalf("got %v, want a *probe.SetupError naming %s", err, field)
-	}
-	if se.Field != field || !strings.Contains(err.Error(), field) {
-		t.Fatalf("setup error names %q (%v), want %s", se.Field, err, field)
-	}
-}
 
 func TestBadConfigNamesTheFlag(t *testing.T) {
 	good := DefaultConfig("http://127.0.0.1:8080/", time.Second)
@@ -57,7 +45,7 @@ func TestBadConfigNamesTheFlag(t *testing.T) {
 			if p != nil {
 				t.Fatalf("New returned a probe for a bad config")
 			}
-			wantSetup(t, err, tc.field)
+			probetest.WantSetupError(t, err, tc.field)
 		})
 	}
 }
@@ -91,7 +79,7 @@ func TestPreflightUnusableTargetsNameHTTP(t *testing.T) {
 			cfg.Timeout = 2 * time.Second
 			p := mustNew(t, cfg)
 			err := p.Preflight(context.Background())
-			wantSetup(t, err, FlagURL)
+			probetest.WantSetupError(t, err, FlagURL)
 			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.url) {
 				t.Fatalf("error %q does not say %q about %s", err, tc.want, tc.url)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/probe/probetest"
 	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
@@ -20,7 +21,7 @@ func TestDirectKeepAliveNoDrops(t *testing.T) {
 	cfg.Connections, cfg.Interval = 20, 20*time.Millisecond
 	p := mustNew(t, cfg)
 	l := ledger.New()
-	wait(t, started(context.Background(), t, p, l), 10*time.Second)
+	probetest.WaitRun(t, started(context.Background(), t, p, l), 10*time.Second)
 
 	events := l.Events()
 	ends := lifecycle(t, events)
@@ -75,7 +76,7 @@ func TestDirectStreamsComplete(t *testing.T) {
 		t.Fatalf("stream URL %s", p.TargetURL())
 	}
 	l := ledger.New()
-	wait(t, started(context.Background(), t, p, l), 10*time.Second)
+	probetest.WaitRun(t, started(context.Background(), t, p, l), 10*time.Second)
 	events := l.Events()
 	lifecycle(t, events)
 	streams := 0
@@ -107,7 +108,7 @@ func TestLifetimeEndsRunEarly(t *testing.T) {
 	p := mustNew(t, cfg)
 	l := ledger.New()
 	start := time.Now()
-	wait(t, started(context.Background(), t, p, l), 10*time.Second)
+	probetest.WaitRun(t, started(context.Background(), t, p, l), 10*time.Second)
 	if took := time.Since(start); took > 5*time.Second {
 		t.Fatalf("run took %s with a 300ms lifetime", took)
 	}
@@ -126,7 +127,7 @@ func TestIdleCloseByServerIsNotADrop(t *testing.T) {
 	cfg.Connections, cfg.Interval = 3, 400*time.Millisecond
 	p := mustNew(t, cfg)
 	l := ledger.New()
-	wait(t, started(context.Background(), t, p, l), 10*time.Second)
+	probetest.WaitRun(t, started(context.Background(), t, p, l), 10*time.Second)
 	events := l.Events()
 	lifecycle(t, events)
 	idle := count(events, func(e ledger.Event) bool {
@@ -164,7 +165,7 @@ func TestHTTPDGracefulShutdownNoDrops(t *testing.T) {
 		return p.Stats().Open.Load() == 0 && p.Stats().DialFailures.Load() > 0
 	})
 	cancel()
-	wait(t, done, 10*time.Second)
+	probetest.WaitRun(t, done, 10*time.Second)
 
 	events := l.Events()
 	ends := lifecycle(t, events)
@@ -210,7 +211,7 @@ func TestKilledServerDropsStreams(t *testing.T) {
 	}
 	testsupport.Eventually(t, 10*time.Second, "3 drops", func() bool { return p.Stats().Drops.Load() == 3 })
 	cancel()
-	wait(t, done, 10*time.Second)
+	probetest.WaitRun(t, done, 10*time.Second)
 	events := l.Events()
 	for id, e := range lifecycle(t, events) {
 		if e.Kind != ledger.Drop || e.Time.Before(killed) {

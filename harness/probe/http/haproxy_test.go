@@ -8,6 +8,7 @@ import (
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/probe/probetest"
 	"github.com/drainproof/drainproof/internal/haproxytest"
 	"github.com/drainproof/drainproof/internal/testsupport"
 )
@@ -62,7 +63,7 @@ func (r *haproxyRun) finish(t *testing.T) []ledger.Event {
 	})
 	r.cancel()
 	for _, d := range r.done {
-		wait(t, d, 10*time.Second)
+		probetest.WaitRun(t, d, 10*time.Second)
 	}
 	return r.l.Events()
 }

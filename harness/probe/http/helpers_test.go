@@ -6,10 +6,10 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/probe/probetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(httpdtest.RunTests(m)) }
@@ -84,21 +84,7 @@ func started(ctx context.Context, t *testing.T, p *Probe, l *ledger.Ledger) <-ch
 	if err := p.Preflight(ctx); err != nil {
 		t.Fatalf("preflight: %v", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx, l) }()
-	return done
-}
-
-func wait(t *testing.T, done <-chan error, timeout time.Duration) {
-	t.Helper()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(timeout):
-		t.Fatalf("run did not return within %s", timeout)
-	}
+	return probetest.Run(ctx, p, l)
 }
 
 func mustNew(t *testing.T, cfg Config) *Probe {

@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -10,7 +9,7 @@ import (
 
 	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
-	"github.com/drainproof/drainproof/harness/probe"
+	"github.com/drainproof/drainproof/harness/probe/probetest"
 	"github.com/drainproof/drainproof/internal/haproxytest"
 	"github.com/drainproof/drainproof/internal/testsupport"
 )
@@ -26,24 +25,6 @@ func mustNew(t testing.TB, cfg Config) *Probe {
 	return p
 }
 
-func run(ctx context.Context, p *Probe, l *ledger.Ledger) <-chan error {
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx, l) }()
-	return done
-}
-
-func finished(t *testing.T, done <-chan error, timeout time.Duration) {
-	t.Helper()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(timeout):
-		t.Fatalf("run did not return within %s", timeout)
-	}
-}
-
 // Against fixtures/httpd: every hit is a 200 naming the pod, the rate is
 // held, and hits reach the ledger while the attack is still running.
 func TestLoadAgainstHTTPDAllOK(t *testing.T) {
@@ -54,14 +35,14 @@ func TestLoadAgainstHTTPDAllOK(t *testing.T) {
 	}
 	l := ledger.New()
 	start := time.Now()
-	done := run(context.Background(), p, l)
+	done := probetest.Run(context.Background(), p, l)
 	testsupport.Eventually(t, 5*time.Second, "50 hits in the ledger", func() bool { return l.Len() >= 50 })
 	select {
 	case <-done:
 		t.Fatalf("hits only reached the ledger after the attack ended")
 	default:
 	}
-	finished(t, done, 15*time.Second)
+	probetest.WaitRun(t, done, 15*time.Second)
 
 	events := l.Events()
 	if n := len(events); n < 390 || n > 401 {
@@ -94,14 +75,14 @@ func TestLoadHardStoppedHAProxyRecordsErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := ledger.New()
-	done := run(context.Background(), p, l)
+	done := probetest.Run(context.Background(), p, l)
 	testsupport.Eventually(t, 5*time.Second, "50 good hits", func() bool { return p.Stats().Requests.Load() >= 50 })
 	stop := time.Now()
 	if err := px.HardStop(); err != nil {
 		t.Fatal(err)
 	}
 	<-px.Done()
-	finished(t, done, 20*time.Second)
+	probetest.WaitRun(t, done, 20*time.Second)
 
 	failed, okAfter := 0, 0
 	for _, e := range l.Events() {
@@ -139,11 +120,11 @@ func TestLoadCancelIsPromptAndCleanly(t *testing.T) {
 	p := mustNew(t, DefaultConfig(srv.URL+"/?delay=5s", 50, time.Minute))
 	l := ledger.New()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := run(ctx, p, l)
+	done := probetest.Run(ctx, p, l)
 	testsupport.Eventually(t, 5*time.Second, "hits in flight", func() bool { return p.Stats().Open.Load() >= 5 })
 	cancel()
 	cancelled := time.Now()
-	finished(t, done, 2*time.Second)
+	probetest.WaitRun(t, done, 2*time.Second)
 	if took := time.Since(cancelled); took > time.Second {
 		t.Fatalf("run took %s to return after cancel", took)
 	}
@@ -152,14 +133,6 @@ func TestLoadCancelIsPromptAndCleanly(t *testing.T) {
 	}
 	if p.Stats().Open.Load() != 0 {
 		t.Fatalf("%d connections left open", p.Stats().Open.Load())
-	}
-}
-
-func wantSetup(t *testing.T, err error, field string) {
-	t.Helper()
-	var se *probe.SetupError
-	if !errors.As(err, &se) || se.Field != field || !strings.Contains(err.Error(), field) {
-		t.Fatalf("got %v, want a *probe.SetupError naming %s", err, field)
 	}
 }
 
@@ -192,7 +165,7 @@ func TestBadConfigNamesTheFlag(t *testing.T) {
 			if p != nil {
 				t.Fatal("New returned a probe for a bad config")
 			}
-			wantSetup(t, err, tc.field)
+			probetest.WantSetupError(t, err, tc.field)
 		})
 	}
 }
@@ -205,7 +178,7 @@ func TestPreflightUnusableTargetsNameLoad(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := mustNew(t, DefaultConfig(tc.url, 10, time.Second)).Preflight(context.Background())
-			wantSetup(t, err, FlagURL)
+			probetest.WantSetupError(t, err, FlagURL)
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %q does not say %q", err, tc.want)
 			}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/probe/probetest"
 )
 
 // offlineTarget has real files but an address nobody listens on.
@@ -70,7 +71,7 @@ func TestValidateNamesTheFlagAtFault(t *testing.T) {
 			t.Errorf("%s: invalid config %+v accepted", tc.field, cfg)
 			continue
 		}
-		setupField(t, err, tc.field)
+		probetest.WantSetupError(t, err, tc.field)
 		if _, nerr := New(cfg); nerr == nil || nerr.Error() != err.Error() {
 			t.Errorf("New does not validate: %v vs %v", nerr, err)
 		}
@@ -87,7 +88,7 @@ func TestSessionsAboveTheOpenFileLimit(t *testing.T) {
 	}
 	n := int(lim.Max) // plus the reserve, one session per descriptor cannot fit
 	err := testConfig(offlineTarget(t), n, nil).Validate()
-	setupField(t, err, FlagSessions, fmt.Sprintf("%d exceeds the open-file limit %d", n, lim.Max))
+	probetest.WantSetupError(t, err, FlagSessions, fmt.Sprintf("%d exceeds the open-file limit %d", n, lim.Max))
 }
 
 func TestUnreadableOrBadKeyFileNamesSSHKey(t *testing.T) {
@@ -105,7 +106,7 @@ func TestUnreadableOrBadKeyFileNamesSSHKey(t *testing.T) {
 		locked:                        "passphrase-protected",
 	} {
 		_, err := New(testConfig(tg, 1, func(c *Config) { c.KeyFile = file }))
-		setupField(t, err, FlagKey, want)
+		probetest.WantSetupError(t, err, FlagKey, want)
 	}
 }
 
@@ -114,9 +115,9 @@ func TestKnownHostsWithoutTheHostOrMissingNamesKnownHosts(t *testing.T) {
 	other := filepath.Join(t.TempDir(), "known_hosts")
 	sshdtest.WriteKnownHosts(t, other, "10.9.8.7:2222", randomKey(t))
 	_, err := New(testConfig(tg, 1, func(c *Config) { c.KnownHostsFile = other }))
-	setupField(t, err, FlagKnownHosts, "pins no host key for "+tg.addr)
+	probetest.WantSetupError(t, err, FlagKnownHosts, "pins no host key for "+tg.addr)
 	_, err = New(testConfig(tg, 1, func(c *Config) { c.KnownHostsFile = other + ".missing" }))
-	setupField(t, err, FlagKnownHosts, "cannot read known_hosts")
+	probetest.WantSetupError(t, err, FlagKnownHosts, "cannot read known_hosts")
 }
 
 func TestWrongHostKeyIsSetupErrorNamingKnownHostsAndNeverADrop(t *testing.T) {
@@ -124,7 +125,7 @@ func TestWrongHostKeyIsSetupErrorNamingKnownHostsAndNeverADrop(t *testing.T) {
 	tg := fixtureTarget(srv)
 	sshdtest.WriteKnownHosts(t, tg.knownHosts, tg.addr, randomKey(t)) // pin the wrong key
 	p := mustNew(t, testConfig(tg, 2, nil))
-	setupField(t, p.Preflight(context.Background()), FlagKnownHosts, "host key mismatch", gossh.FingerprintSHA256(srv.HostKey))
+	probetest.WantSetupError(t, p.Preflight(context.Background()), FlagKnownHosts, "host key mismatch", gossh.FingerprintSHA256(srv.HostKey))
 	es := startRun(t, p).wait(t, 20*time.Second)
 	if count(es, ledger.DialFailure) != 2 || count(es, ledger.Established) != 0 {
 		t.Fatalf("want 2 dial failures:\n%s", dump(es))
@@ -141,13 +142,13 @@ func TestUnauthorizedKeyIsSetupErrorNamingSSHKey(t *testing.T) {
 	tg := fixtureTarget(srv)
 	tg.keyFile = sshdtest.NewClientKey(t, t.TempDir()).KeyFile // not in authorized_keys
 	p := mustNew(t, testConfig(tg, 1, nil))
-	setupField(t, p.Preflight(context.Background()), FlagKey, "refused key", tg.keyFile)
+	probetest.WantSetupError(t, p.Preflight(context.Background()), FlagKey, "refused key", tg.keyFile)
 }
 
 func TestUnreachableAddressIsSetupErrorNamingSSH(t *testing.T) {
 	tg := offlineTarget(t)
 	p := mustNew(t, testConfig(tg, 1, nil))
-	setupField(t, p.Preflight(context.Background()), FlagAddr, "cannot connect to "+tg.addr)
+	probetest.WantSetupError(t, p.Preflight(context.Background()), FlagAddr, "cannot connect to "+tg.addr)
 }
 
 // A TCP server that is not SSH (it accepts and hangs up): a setup error
@@ -171,5 +172,5 @@ func TestNotAnSSHServerIsSetupErrorNamingSSH(t *testing.T) {
 	tg.addr = l.Addr().String()
 	sshdtest.WriteKnownHosts(t, tg.knownHosts, tg.addr, randomKey(t))
 	p := mustNew(t, testConfig(tg, 1, nil))
-	setupField(t, p.Preflight(context.Background()), FlagAddr, "SSH handshake with "+tg.addr)
+	probetest.WantSetupError(t, p.Preflight(context.Background()), FlagAddr, "SSH handshake with "+tg.addr)
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
 	"github.com/drainproof/drainproof/harness/ledger"
-	"github.com/drainproof/drainproof/harness/probe"
 	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
@@ -181,22 +180,4 @@ func checkLifecycle(t *testing.T, es []ledger.Event, target string, wantPeer boo
 		t.Logf("events:\n%s", dump(es))
 	}
 	return ends
-}
-
-// setupField asserts err is a *probe.SetupError naming field, with a
-// message containing each of want.
-func setupField(t *testing.T, err error, field string, want ...string) {
-	t.Helper()
-	se, ok := err.(*probe.SetupError)
-	if !ok {
-		t.Fatalf("got %T %v, want a *probe.SetupError naming %s", err, err, field)
-	}
-	if se.Field != field {
-		t.Fatalf("SetupError names %q, want %q: %v", se.Field, field, err)
-	}
-	for _, w := range want {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("error %q does not mention %q", err, w)
-		}
-	}
 }
