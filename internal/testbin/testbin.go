@@ -45,8 +45,9 @@ func RunTests(m *testing.M) int {
 
 // Program is one main package, built on first use.
 type Program struct {
-	pkg   string // import path, e.g. github.com/drainproof/drainproof/fixtures/httpd
-	owner string // the helper package named in failure messages
+	pkg   string   // import path, e.g. github.com/drainproof/drainproof/fixtures/httpd
+	owner string   // the helper package named in failure messages
+	env   []string // added to go build's environment, e.g. CGO_ENABLED=0
 
 	mu      sync.Mutex
 	started bool
@@ -56,7 +57,10 @@ type Program struct {
 
 // New names the main package pkg (an import path). owner is the helper
 // package whose RunTests a test's TestMain must call, for failure messages.
-func New(owner, pkg string) *Program { return &Program{pkg: pkg, owner: owner} }
+// env entries ("CGO_ENABLED=0") are added to go build's environment.
+func New(owner, pkg string, env ...string) *Program {
+	return &Program{pkg: pkg, owner: owner, env: env}
+}
 
 // Path returns the built binary, building it on the first call. A build
 // failure, or a test package whose TestMain does not call RunTests, fails t.
@@ -102,7 +106,9 @@ func (p *Program) compile() (string, error) {
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	bin := filepath.Join(dir, name)
-	out, err := exec.Command(goBin, "build", "-o", bin, p.pkg).CombinedOutput()
+	build := exec.Command(goBin, "build", "-o", bin, p.pkg)
+	build.Env = append(os.Environ(), p.env...)
+	out, err := build.CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build %s: %v\n%s", p.pkg, err, out)
 	}
