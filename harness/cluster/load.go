@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -80,7 +81,7 @@ func (l kindLogger) Errorf(f string, a ...any)            { l.out("ERROR " + fmt
 func (l kindLogger) V(v kindlog.Level) kindlog.InfoLogger { return kindInfo{l: l, on: v <= 0} }
 
 func (l kindLogger) out(m string) {
-	if l.w != nil {
+	if m = strings.TrimRight(m, "\n"); l.w != nil && m != "" {
 		fmt.Fprintf(l.w, "[kind] %s\n", m)
 	}
 }
