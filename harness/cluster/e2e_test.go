@@ -69,6 +69,9 @@ func TestAirGappedClusterRunsOurImages(t *testing.T) {
 	if c.Reused {
 		t.Fatal("a fresh cluster was expected (it was deleted first)")
 	}
+	if missing, err := Preflight(ctx, true); err != nil || len(missing) != 0 {
+		t.Fatalf("air-gapped preflight after the build: missing %v, err %v", missing, err)
+	}
 	cs, err := c.Clientset()
 	if err != nil {
 		t.Fatal(err)
