@@ -6,6 +6,9 @@
 GO        ?= go
 OUT       ?= $(CURDIR)/_out
 LABELS    ?= suite=smoke
+# true: drainproof's own node image, built from Go modules + Debian (no registry).
+# false: kind's default node image, pulled from its registry.
+AIR_GAPPED ?= true
 BIN       := $(OUT)/bin/drainproof
 GOTEST    := $(GO) test
 export DRAINPROOF_OUT := $(OUT)
@@ -30,10 +33,10 @@ lint: build
 
 # Build (or reuse from the cache) the air-gapped node, fixtures and gateway images.
 images: build
-	$(BIN) cluster image --air-gapped
+	$(BIN) cluster image --air-gapped=$(AIR_GAPPED)
 
 e2e: deps images
-	$(GOTEST) -tags e2e -count=1 -timeout 80m -v ./suites/... -args -labels "$(LABELS)" -air-gapped -reports "$(OUT)/reports"
+	$(GOTEST) -tags e2e -count=1 -timeout 80m -v ./suites/... -args -labels "$(LABELS)" -air-gapped=$(AIR_GAPPED) -reports "$(OUT)/reports"
 
 # The harness's own kind tests (cluster API, two-node clusters, every
 # disruption's done condition and watch events), one package at a time.
