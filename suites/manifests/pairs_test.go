@@ -25,3 +25,7 @@ func TestSidecarOutboundPrestop(t *testing.T) {
 func TestAppDeleteHTTP(t *testing.T) {
 	testenv.Test(t, suite.Pair(denv, "app-delete-http"))
 }
+
+func TestNginxGatewayRolloutSSH(t *testing.T) {
+	testenv.Test(t, suite.Pair(denv, "nginx-gateway-rollout-ssh"))
+}
