@@ -10,8 +10,9 @@ import (
 	"github.com/drainproof/drainproof/harness/internal/imgbuild"
 )
 
-// GatewayPackages are the Debian packages of the gateway image on top of minbase.
-var GatewayPackages = []string{"haproxy", "nginx-light", "ca-certificates"}
+// GatewayPackages are the Debian packages of the gateway image on top of minbase
+// (nginx-light builds its TCP "stream" proxy as a separate module package).
+var GatewayPackages = []string{"haproxy", "nginx-light", "libnginx-mod-stream", "ca-certificates"}
 
 // gatewayCleanup trims the debootstrap'ed tree (apt state and docs are dead weight in an image)
 // and makes the runtime directories the Debian configs expect (/run/haproxy for haproxy's
