@@ -42,11 +42,9 @@ func TestResolveFollowsSymlinksInsideTheTree(t *testing.T) {
 	}
 }
 
-// TestAddCollectsRealELFDependencies runs on this Debian host's own tree (real binaries).
+// TestAddCollectsRealELFDependencies runs on this Debian host's own tree (real
+// binaries: ls is part of coreutils, which every Debian system has).
 func TestAddCollectsRealELFDependencies(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/ls"); err != nil {
-		t.Skip("no /usr/bin/ls")
-	}
 	tf := newTreeFiles("/")
 	if err := tf.add("/usr/bin/ls"); err != nil {
 		t.Fatal(err)
