@@ -9,25 +9,17 @@ import (
 	"github.com/drainproof/drainproof/harness/verdict"
 )
 
-// Outcome is a run's headline: what a person or CI should conclude.
+// Outcome is a run's headline: the verdict's own Outcome as a word and
+// whether a suite is green for it.
 type Outcome struct {
-	Word string // PASS, FAIL, FAILED AS EXPECTED, CONTROL DID NOT HOLD
+	Word string // verdict.Outcome
 	OK   bool   // the suite should be green for this run
 }
 
-// OutcomeOf reads the verdict as a suite does: a scenario must pass, a
-// known-bad twin must fail with its control holding.
+// OutcomeOf reads the verdict's outcome; reports never re-derive it.
 func OutcomeOf(r Result) Outcome {
-	v := r.Verdict
-	switch {
-	case v.Control == nil && v.Pass:
-		return Outcome{"PASS", true}
-	case v.Control == nil:
-		return Outcome{"FAIL", false}
-	case v.Control.Held:
-		return Outcome{"FAILED AS EXPECTED", true}
-	}
-	return Outcome{"CONTROL DID NOT HOLD", false}
+	o := r.Verdict.Outcome
+	return Outcome{string(o), o.OK()}
 }
 
 // isTwin says whether r is a known-bad twin (judged by its control).

@@ -41,6 +41,10 @@ const (
 	DisruptionStart Kind = "disruption-start" // Detail["action"]
 	DisruptionDone  Kind = "disruption-done"  // the action's "done" condition held
 	Note            Kind = "note"             // free text for humans; never judged
+	// Incomplete says the run cannot be judged as a whole (interrupted,
+	// a probe never established, a torn ledger line); Error says why. Any
+	// such event makes the verdict's outcome INCOMPLETE.
+	Incomplete Kind = "incomplete"
 )
 
 // Event is one record. Fields are optional except Time and Kind; which ones are

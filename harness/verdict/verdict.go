@@ -13,6 +13,10 @@ const EvidenceCap = 20
 
 // Verdict is the judgement of one run.
 type Verdict struct {
+	// Outcome is the headline (see Outcome); only it decides green or red.
+	Outcome Outcome `json:"outcome"`
+	// IncompleteReasons say why the outcome is INCOMPLETE (empty otherwise).
+	IncompleteReasons []string `json:"incompleteReasons,omitempty"`
 	// Pass is true when every check passed: the system drained cleanly. For a
 	// known-bad twin Pass is expected to be false; see Control and Succeeded.
 	Pass         bool `json:"pass"`
@@ -36,12 +40,7 @@ type Verdict struct {
 
 // Succeeded is the outcome a suite wants: Pass for a scenario, the control
 // holding for a known-bad twin.
-func (v Verdict) Succeeded() bool {
-	if v.Control != nil {
-		return v.Control.Held
-	}
-	return v.Pass
-}
+func (v Verdict) Succeeded() bool { return v.Outcome.OK() }
 
 // Finding is one judged claim with the events that prove it.
 type Finding struct {
@@ -161,6 +160,8 @@ func Evaluate(exp Expect, events []ledger.Event) Verdict {
 	}
 	sortFindings(fs)
 	v.Findings = fs
+	v.IncompleteReasons = incompleteReasons(evs)
+	v.Outcome = outcomeOf(v)
 	for _, name := range ix.podNames {
 		v.Pods = append(v.Pods, *metrics[name])
 	}

@@ -247,3 +247,26 @@ func TestSuccessRatioWithoutTrafficFails(t *testing.T) {
 		t.Fatalf("no traffic judged as pass: %+v", v.Findings)
 	}
 }
+
+func TestOutcomeIncompleteNeverPasses(t *testing.T) {
+	if v := Evaluate(Expect{}, nil); v.Outcome != Incomplete || v.Succeeded() {
+		t.Fatalf("empty ledger: outcome %s, succeeded %v", v.Outcome, v.Succeeded())
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	evs := []ledger.Event{
+		{Seq: 1, Time: t0, Kind: ledger.Established, Probe: "ssh", Conn: "ssh-1"},
+		{Seq: 2, Time: t0.Add(time.Second), Kind: ledger.ClosedByClient, Probe: "ssh", Conn: "ssh-1"},
+	}
+	if v := Evaluate(Expect{}, evs); v.Outcome != Pass {
+		t.Fatalf("clean run: outcome %s", v.Outcome)
+	}
+	evs = append(evs, ledger.Event{Seq: 3, Time: t0.Add(2 * time.Second), Kind: ledger.Incomplete, Error: "interrupted"})
+	v := Evaluate(Expect{}, evs)
+	if v.Outcome != Incomplete || v.Succeeded() || len(v.IncompleteReasons) != 1 || v.IncompleteReasons[0] != "interrupted" {
+		t.Fatalf("interrupted run: outcome %s, reasons %q", v.Outcome, v.IncompleteReasons)
+	}
+	twin := Expect{ExpectFailure: &NegativeControl{}}
+	if v := Evaluate(twin, evs); v.Outcome != Incomplete || v.Succeeded() {
+		t.Fatalf("interrupted twin: outcome %s", v.Outcome)
+	}
+}
