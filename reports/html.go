@@ -57,7 +57,7 @@ func htmlRun(b *strings.Builder, i int, r Result) {
 	}
 	b.WriteString("<table>\n")
 	for _, kv := range [][2]string{
-		{"known-bad twin of", r.Run.TwinOf}, {"profile", r.Run.Profile}, {"cluster", r.Run.Cluster},
+		{"known-bad twin of", r.Run.TwinOf}, {"profile", r.Run.Profile}, {"data plane", dataPlaneText(r.Run.DataPlane)}, {"cluster", r.Run.Cluster},
 		{"namespace", r.Run.Namespace}, {"reproduce", shellQuote(r.Run.Command)}, {"times relative to", originText(r)},
 	} {
 		if kv[1] != "" {
@@ -104,4 +104,12 @@ func htmlRun(b *strings.Builder, i int, r Result) {
 		b.WriteString("</table>\n")
 	}
 	b.WriteString("</section>\n")
+}
+
+// dataPlaneText is "" (row omitted) when the run recorded no data plane.
+func dataPlaneText(d *DataPlane) string {
+	if d == nil {
+		return ""
+	}
+	return d.String()
 }

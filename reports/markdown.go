@@ -57,6 +57,9 @@ func markdownRun(b *strings.Builder, r Result, h string) {
 	row("scenario", cell(runName(r)))
 	row("known-bad twin of", cell(r.Run.TwinOf))
 	row("profile", cell(r.Run.Profile))
+	if r.Run.DataPlane != nil {
+		row("data plane", cell(r.Run.DataPlane.String()))
+	}
 	row("cluster", cell(r.Run.Cluster))
 	row("namespace", cell(r.Run.Namespace))
 	if !r.Run.Started.IsZero() {

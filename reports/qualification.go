@@ -28,6 +28,10 @@ const (
 const (
 	ResultPass = "pass"
 	ResultFail = "fail"
+	// ResultPassStandIn: the scenario held, but its traffic went through
+	// the L4 Envoy stand-in — a result class of its own, never a pass on
+	// real Envoy. A report with any such result is at best this, not pass.
+	ResultPassStandIn = "pass-on-stand-in"
 )
 
 // Scenario kinds in a qualification report.
@@ -73,6 +77,9 @@ type Summary struct {
 	NegativeControls int      `json:"negativeControls" yaml:"negativeControls"`
 	ControlsHeld     int      `json:"controlsHeld" yaml:"controlsHeld"`
 	FailedScenarios  []string `json:"failedScenarios,omitempty" yaml:"failedScenarios,omitempty"`
+	// PassedOnStandIn counts the passes (among Passed) whose data plane was
+	// a stand-in: they qualify the control plane and drain logic, not Envoy.
+	PassedOnStandIn int `json:"passedOnStandIn,omitempty" yaml:"passedOnStandIn,omitempty"`
 }
 
 // ScenarioResult is one run in the report. For a negative control Result is
@@ -93,6 +100,7 @@ type ScenarioResult struct {
 	FailedChecks []string         `json:"failedChecks,omitempty" yaml:"failedChecks,omitempty"`
 	Message      string           `json:"message,omitempty" yaml:"message,omitempty"`
 	Reproduce    string           `json:"reproduce,omitempty" yaml:"reproduce,omitempty"`
+	DataPlane    *DataPlane       `json:"dataPlane,omitempty" yaml:"dataPlane,omitempty"`
 }
 
 // Qualify fills header's results and summary from rs (keeping header's
@@ -118,14 +126,20 @@ func Qualify(header QualificationReport, rs []Result) QualificationReport {
 				q.Summary.ControlsHeld++
 			}
 		}
-		if sr.Result == ResultPass {
+		if sr.Result == ResultPass || sr.Result == ResultPassStandIn {
 			q.Summary.Passed++
+			if sr.Result == ResultPassStandIn {
+				q.Summary.PassedOnStandIn++
+			}
 		} else {
 			q.Summary.Failed++
 			q.Summary.FailedScenarios = append(q.Summary.FailedScenarios, sr.Name)
 		}
 	}
 	q.Summary.Result = ResultPass
+	if q.Summary.PassedOnStandIn > 0 {
+		q.Summary.Result = ResultPassStandIn
+	}
 	if q.Summary.Failed > 0 || q.Summary.Scenarios == 0 {
 		q.Summary.Result = ResultFail
 	}
@@ -137,7 +151,7 @@ func scenarioResult(r Result) ScenarioResult {
 	sr := ScenarioResult{
 		Name: runName(r), Kind: KindScenario, TwinOf: r.Run.TwinOf, VerdictPass: v.Pass,
 		Connections: v.Connections, Drops: v.Drops, Stalls: v.Stalls, DialFailures: v.DialFailures,
-		Duration: verdict.D(r.Run.Duration()), Reproduce: shellQuote(r.Run.Command),
+		Duration: verdict.D(r.Run.Duration()), Reproduce: shellQuote(r.Run.Command), DataPlane: r.Run.DataPlane,
 	}
 	seen := map[string]bool{}
 	var msgs []string
@@ -159,6 +173,9 @@ func scenarioResult(r Result) ScenarioResult {
 	sr.Result = ResultFail
 	if OutcomeOf(r).OK {
 		sr.Result = ResultPass
+		if r.Run.DataPlane != nil && r.Run.DataPlane.StandIn {
+			sr.Result = ResultPassStandIn
+		}
 	}
 	return sr
 }

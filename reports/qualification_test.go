@@ -209,3 +209,29 @@ func TestRegenerateErrorsNameTheFile(t *testing.T) {
 		t.Errorf("unknown field: %v", err)
 	}
 }
+
+// A pass whose traffic went through the L4 Envoy stand-in is a result class of
+// its own: never "pass", and the whole report is at best pass-on-stand-in.
+func TestQualificationStandInIsNeverAPlainPass(t *testing.T) {
+	standIn := goodRun()
+	standIn.Run.DataPlane = &DataPlane{Proxy: "Envoy stand-in (L4)", StandIn: true, Version: "Istio 1.30 line"}
+	real := twinRun()
+	real.Run.DataPlane = &DataPlane{Proxy: "haproxy"}
+	q := Qualify(header(), []Result{standIn, real})
+	if q.Results[0].Result != ResultPassStandIn || q.Results[0].DataPlane == nil || !q.Results[0].DataPlane.StandIn {
+		t.Fatalf("stand-in result %+v", q.Results[0])
+	}
+	if q.Results[1].Result != ResultPass {
+		t.Fatalf("real result %+v", q.Results[1])
+	}
+	if s := q.Summary; s.Result != ResultPassStandIn || s.PassedOnStandIn != 1 || s.Passed != 2 {
+		t.Fatalf("summary %+v", s)
+	}
+	var md strings.Builder
+	if err := Markdown(&md, standIn); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "| data plane | Envoy stand-in (L4) — a stand-in, not the real proxy") {
+		t.Errorf("summary.md does not label the stand-in:\n%s", md.String())
+	}
+}

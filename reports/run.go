@@ -45,6 +45,31 @@ type Run struct {
 	Started     time.Time `json:"started"`
 	Finished    time.Time `json:"finished"`
 	Command     []string  `json:"command,omitempty"` // argv that reproduces the run
+	// DataPlane is what carried the traffic; a stand-in's result is a class
+	// of its own and never a pass on the real proxy.
+	DataPlane *DataPlane `json:"dataPlane,omitempty"`
+}
+
+// DataPlane is what carried a run's traffic.
+type DataPlane struct {
+	Proxy   string `json:"proxy" yaml:"proxy"`                         // haproxy/nginx, Envoy, "Envoy stand-in (L4)"
+	StandIn bool   `json:"standIn,omitempty" yaml:"standIn,omitempty"` // a stand-in: never counts as a pass on the real proxy
+	Version string `json:"version,omitempty" yaml:"version,omitempty"` // e.g. the Istio line the control plane was built from
+}
+
+// String is the data plane as reports print it.
+func (d *DataPlane) String() string {
+	if d == nil {
+		return "not recorded"
+	}
+	s := d.Proxy
+	if d.StandIn {
+		s += " — a stand-in, not the real proxy: this result is not a pass on real Envoy"
+	}
+	if d.Version != "" {
+		s += " (" + d.Version + ")"
+	}
+	return s
 }
 
 // Duration is Finished - Started (0 when either is unknown).

@@ -17,7 +17,7 @@ func TestBuiltinCatalogIsValidAndRenders(t *testing.T) {
 		if !ok {
 			t.Fatalf("catalog lacks %s", n)
 		}
-		objs, err := Render(c.files, s, Values{Namespace: "ns", FixturesImage: "f:1", GatewayImage: "g:1", SSHSecret: "sec"})
+		objs, err := Render(c.files, s, Values{Namespace: "ns", Images: map[string]string{"fixtures": "f:1", "gateway": "g:1"}, SSHSecret: "sec"})
 		if err != nil {
 			t.Fatalf("%s: %v", n, err)
 		}
@@ -42,7 +42,7 @@ func TestRenderSidecarVariants(t *testing.T) {
 		"sidecar-outbound-classic": {},
 	} {
 		s, _ := c.Get(name)
-		objs, err := Render(c.files, s, Values{Namespace: "ns", FixturesImage: "f:1", GatewayImage: "g:1", SSHSecret: "sec"})
+		objs, err := Render(c.files, s, Values{Namespace: "ns", Images: map[string]string{"fixtures": "f:1", "gateway": "g:1"}, SSHSecret: "sec"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"sort"
 	"strings"
 	"text/template"
 
@@ -14,11 +15,16 @@ import (
 // Values are what a manifest template may use. Every field is set by the run
 // engine; a template that names anything else fails to render (missingkey=error).
 type Values struct {
-	Namespace     string
-	FixturesImage string // our Go fixtures: /usr/local/bin/{sshd,httpd,caller,drainwait}
-	GatewayImage  string // Debian haproxy + nginx, with the fixtures copied in
-	SSHSecret     string // Secret with host_key and authorized_keys for fixtures/sshd
-	Params        map[string]string
+	Namespace string
+	// Images is the run's image table, name → reference, written in
+	// manifests as {{ image "fixtures" }} (an unknown name fails the render;
+	// {{ index .Images "x" }} works too but yields "" for an unknown name).
+	// Every run has "fixtures" (our Go programs in /usr/local/bin) and
+	// "gateway" (Debian haproxy + nginx with the fixtures); a profile adds its
+	// own (istio: "istio-proxy", "istiod").
+	Images    map[string]string
+	SSHSecret string // Secret with host_key and authorized_keys for fixtures/sshd
+	Params    map[string]string
 }
 
 // Render executes s's manifest template and decodes the objects it yields.
@@ -38,6 +44,13 @@ func Render(files fs.FS, s *Scenario, v Values) ([]*unstructured.Unstructured, e
 			err := t.ExecuteTemplate(&b, name, data)
 			return b.String(), err
 		},
+		"image": func(name string) (string, error) {
+			ref, ok := v.Images[name]
+			if !ok || ref == "" {
+				return "", fmt.Errorf("image %q is not in this run's image table (have: %s)", name, strings.Join(imageNames(v.Images), ", "))
+			}
+			return ref, nil
+		},
 		"indent": func(n int, s string) string {
 			pad := strings.Repeat(" ", n)
 			return strings.ReplaceAll(s, "\n", "\n"+pad)
@@ -51,6 +64,15 @@ func Render(files fs.FS, s *Scenario, v Values) ([]*unstructured.Unstructured, e
 		return nil, fmt.Errorf("%s: manifests %s: %w", s.Source, s.Manifests, err)
 	}
 	return decodeObjects(s.Manifests, out.Bytes())
+}
+
+func imageNames(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func decodeObjects(name string, b []byte) ([]*unstructured.Unstructured, error) {

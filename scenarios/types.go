@@ -27,6 +27,13 @@ type Scenario struct {
 	Name        string            `json:"name"`
 	Description string            `json:"description"`
 	Labels      map[string]string `json:"labels,omitempty"` // selectable with suite -labels (profile=..., suite=smoke)
+	// Profile is the system under test whose images and cluster-wide install
+	// the scenario needs (see Profiles); empty means "manifests": everything
+	// the scenario needs is in its own manifests.
+	Profile string `json:"profile,omitempty"`
+	// Namespace is the run's own namespace's metadata (e.g. the label
+	// istio-injection: enabled that turns on a mesh's sidecar injection).
+	Namespace NamespaceMeta `json:"namespace,omitempty"`
 	// Twins are the known-bad scenarios that must fail where this one passes.
 	Twins []string `json:"twins,omitempty"`
 	// NegativeControlOf names the good scenarios this known-bad twin controls.
@@ -35,7 +42,9 @@ type Scenario struct {
 	// scenario file (embedded scenarios: inside this package's manifests/).
 	Manifests string            `json:"manifests"`
 	Params    map[string]string `json:"params,omitempty"` // template values; see Values
-	// Ready lists workloads ("deployment/NAME") that must be available before traffic starts.
+	// Ready lists workloads that must be available before traffic starts:
+	// "deployment/NAME", or "deployments/SELECTOR" (every Deployment the label
+	// selector matches, at least one: controllers generate names).
 	Ready      []string   `json:"ready"`
 	Probes     Probes     `json:"probes"`
 	Disruption Disruption `json:"disruption"`
@@ -49,8 +58,16 @@ type Scenario struct {
 	Source string `json:"-"`
 }
 
+// NamespaceMeta is metadata of the run's namespace.
+type NamespaceMeta struct {
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
 // Probes is the traffic held through the disruption. Services are reached
-// from the harness through their NodePort on a cluster node.
+// from the harness through their NodePort on a cluster node. A probe's
+// service is a Service name, or a label selector (it contains "=") that
+// matches exactly one Service: controllers generate names.
 type Probes struct {
 	SSH      *SSHProbe      `json:"ssh,omitempty"`
 	HTTP     *HTTPProbe     `json:"http,omitempty"`
@@ -102,6 +119,17 @@ type Disruption struct {
 	// Grace overrides the pod's terminationGracePeriodSeconds for delete (nil: the pod's own).
 	Grace   *int64   `json:"grace,omitempty"`
 	Timeout Duration `json:"timeout,omitempty"` // how long "done" may take (default 3m)
+}
+
+// Profiles are the systems under test drainproof knows how to install.
+var Profiles = []string{"manifests"}
+
+// ProfileName is s's profile, "manifests" when the file names none.
+func (s *Scenario) ProfileName() string {
+	if s.Profile == "" {
+		return "manifests"
+	}
+	return s.Profile
 }
 
 // Actions are the disruptions drainproof knows.

@@ -30,9 +30,20 @@ func (s *Scenario) Validate() error {
 	if len(s.NegativeControlOf) > 0 && len(s.Twins) > 0 {
 		return fmt.Errorf("twins: a negative control (negativeControlOf %v) has no twins of its own", s.NegativeControlOf)
 	}
+	if s.Profile != "" && !slices.Contains(Profiles, s.Profile) {
+		return fmt.Errorf("profile: %q is not one of %s", s.Profile, strings.Join(Profiles, ", "))
+	}
+	if lp := s.Labels["profile"]; lp != "" && lp != s.ProfileName() {
+		return fmt.Errorf("labels.profile: %q differs from profile %q (the label selects what the profile installs)", lp, s.ProfileName())
+	}
+	for k := range s.Namespace.Labels {
+		if k == "drainproof.dev/scenario" {
+			return fmt.Errorf("namespace.labels.%s: set by drainproof itself", k)
+		}
+	}
 	for i, r := range s.Ready {
-		if kind, name, ok := strings.Cut(r, "/"); !ok || kind != "deployment" || name == "" {
-			return fmt.Errorf("ready[%d]: %q must be deployment/NAME", i, r)
+		if _, _, err := ParseReady(r); err != nil {
+			return fmt.Errorf("ready[%d]: %w", i, err)
 		}
 	}
 	if err := s.Probes.validate(); err != nil {
@@ -114,6 +125,9 @@ func (p Probes) validate() error {
 func servicePort(probe, svc string, port int) error {
 	if svc == "" {
 		return fmt.Errorf("%s.service: required", probe)
+	}
+	if _, _, err := ParseService(svc); err != nil {
+		return fmt.Errorf("%s.service: %w", probe, err)
 	}
 	if port <= 0 || port > 65535 {
 		return fmt.Errorf("%s.port: %d is not a port", probe, port)

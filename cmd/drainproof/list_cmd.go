@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/drainproof/drainproof/harness/profile"
 	"github.com/drainproof/drainproof/harness/run"
 	"github.com/drainproof/drainproof/scenarios"
 )
@@ -74,12 +75,16 @@ func lintCmd(ctx context.Context, args []string) error {
 	if len(refs) == 0 {
 		refs = c.Names()
 	}
-	vals := scenarios.Values{Namespace: "lint", FixturesImage: "drainproof/fixtures:lint", GatewayImage: "drainproof/gateway:lint", SSHSecret: "drainproof-ssh"}
 	for _, ref := range refs {
 		s, files, err := c.Resolve(ref)
 		if err != nil {
 			return err
 		}
+		p, err := profile.Get(s.Profile)
+		if err != nil {
+			return fmt.Errorf("%s: profile: %w", s.Source, err)
+		}
+		vals := scenarios.Values{Namespace: "lint", Images: profile.Placeholders(p), SSHSecret: "drainproof-ssh"}
 		objs, err := scenarios.Render(files, s, vals)
 		if err != nil {
 			return err

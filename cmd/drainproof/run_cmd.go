@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/drainproof/drainproof/harness/cluster"
+	"github.com/drainproof/drainproof/harness/profile"
 	"github.com/drainproof/drainproof/harness/run"
 	"github.com/drainproof/drainproof/reports"
 	"github.com/drainproof/drainproof/scenarios"
@@ -50,11 +51,16 @@ func runCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	ready, err := profile.Ensure(ctx, c, s.Profile, profile.BaseTable(imgs), os.Stderr)
+	if err != nil {
+		return err
+	}
 	res, err := run.Run(ctx, run.Options{Scenario: s, Files: files, Config: c.RESTConfig(),
-		FixturesImage: imgs.Fixtures.Ref, GatewayImage: imgs.Gateway.Ref, OutDir: *out, Keep: *keep, Log: os.Stderr})
+		Images: ready.Images, OutDir: *out, Keep: *keep, Log: os.Stderr})
 	if res != nil {
-		meta := reports.Run{Scenario: s.Name, Description: s.Description, Profile: s.Labels["profile"], Cluster: c.Name,
-			Namespace: res.Namespace, Started: res.Started, Finished: res.Finished, Command: os.Args}
+		dp := ready.DataPlane
+		meta := reports.Run{Scenario: s.Name, Description: s.Description, Profile: s.ProfileName(), Cluster: c.Name,
+			Namespace: res.Namespace, Started: res.Started, Finished: res.Finished, Command: os.Args, DataPlane: &dp}
 		if len(s.NegativeControlOf) > 0 {
 			meta.TwinOf = s.NegativeControlOf[0]
 		}

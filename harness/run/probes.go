@@ -45,7 +45,11 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		}
 	}
 	if c := s.Probes.SSH; c != nil {
-		addr, err := nodePort(ctx, cs, ns, c.Service, c.Port, host, "probes.ssh")
+		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.ssh")
+		if err != nil {
+			return nil, err
+		}
+		addr, err := nodePort(ctx, cs, ns, svc, c.Port, host, "probes.ssh")
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +74,11 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		set.items = append(set.items, probeItem{p, func() bool { return p.Stats().Connections.Load() >= n }})
 	}
 	if c := s.Probes.HTTP; c != nil {
-		addr, err := nodePort(ctx, cs, ns, c.Service, c.Port, host, "probes.http")
+		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.http")
+		if err != nil {
+			return nil, err
+		}
+		addr, err := nodePort(ctx, cs, ns, svc, c.Port, host, "probes.http")
 		if err != nil {
 			return nil, err
 		}
@@ -90,7 +98,11 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		set.items = append(set.items, probeItem{p, func() bool { return p.Stats().Connections.Load() >= n }})
 	}
 	if c := s.Probes.Load; c != nil {
-		addr, err := nodePort(ctx, cs, ns, c.Service, c.Port, host, "probes.load")
+		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.load")
+		if err != nil {
+			return nil, err
+		}
+		addr, err := nodePort(ctx, cs, ns, svc, c.Port, host, "probes.load")
 		if err != nil {
 			return nil, err
 		}

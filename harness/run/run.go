@@ -36,14 +36,15 @@ import (
 
 // Options is one run.
 type Options struct {
-	Scenario      *scenarios.Scenario
-	Files         fs.FS        // where Scenario.Manifests resolves
-	Config        *rest.Config // the cluster's API
-	FixturesImage string
-	GatewayImage  string
-	OutDir        string    // ledger.jsonl and key material go here
-	Keep          bool      // leave the namespace behind for inspection
-	Log           io.Writer // progress lines; nil: discarded
+	Scenario *scenarios.Scenario
+	Files    fs.FS        // where Scenario.Manifests resolves
+	Config   *rest.Config // the cluster's API
+	// Images is the run's image table (name → ref): the base images and the
+	// scenario's profile's (see profile.Ensure), for {{ image "name" }}.
+	Images map[string]string
+	OutDir string    // ledger.jsonl and key material go here
+	Keep   bool      // leave the namespace behind for inspection
+	Log    io.Writer // progress lines; nil: discarded
 }
 
 // Result is what a run produced. Verdict is judged even when the run was cut
@@ -96,7 +97,11 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	ns := namespaceFor(s.Name)
 	cs := clients.CS
-	if err := clients.CreateNamespace(ctx, ns, map[string]string{"drainproof.dev/scenario": s.Name}); err != nil {
+	nsLabels := map[string]string{"drainproof.dev/scenario": s.Name}
+	for k, v := range s.Namespace.Labels {
+		nsLabels[k] = v
+	}
+	if err := clients.CreateNamespace(ctx, ns, nsLabels, s.Namespace.Annotations); err != nil {
 		return nil, setup(err)
 	}
 	undo.add("namespace "+ns, func(ctx context.Context) error {
@@ -105,7 +110,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	})
 	fmt.Fprintf(o.Log, "namespace %s\n", ns)
 
-	vals := scenarios.Values{Namespace: ns, FixturesImage: o.FixturesImage, GatewayImage: o.GatewayImage, SSHSecret: "drainproof-ssh"}
+	vals := scenarios.Values{Namespace: ns, Images: o.Images, SSHSecret: "drainproof-ssh"}
 	var keys *sshMaterial
 	if s.Probes.SSH != nil {
 		if keys, err = newSSHMaterial(o.OutDir); err != nil {
@@ -125,9 +130,8 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		return nil, setup(fmt.Errorf("%s: %w", s.Source, err))
 	}
 	for _, r := range s.Ready {
-		_, name, _ := strings.Cut(r, "/")
 		wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-		err := disrupt.WaitAvailable(wctx, cs, ns, name)
+		err := waitReady(wctx, cs, ns, r)
 		cancel()
 		if err != nil {
 			return nil, setup(fmt.Errorf("ready: %w", err))

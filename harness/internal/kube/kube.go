@@ -62,12 +62,12 @@ func FromConfig(cfg *rest.Config) (*Clients, error) {
 
 // CreateNamespace creates ns labelled as drainproof's. It fails if ns exists:
 // a run never adopts objects it did not make.
-func (c *Clients) CreateNamespace(ctx context.Context, ns string, labels map[string]string) error {
+func (c *Clients) CreateNamespace(ctx context.Context, ns string, labels, annotations map[string]string) error {
 	l := map[string]string{"app.kubernetes.io/managed-by": "drainproof"}
 	for k, v := range labels {
 		l[k] = v
 	}
-	_, err := c.CS.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: l}}, metav1.CreateOptions{})
+	_, err := c.CS.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: l, Annotations: annotations}}, metav1.CreateOptions{})
 	if err != nil {
 		return fmt.Errorf("create namespace %s: %w", ns, err)
 	}

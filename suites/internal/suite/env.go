@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/drainproof/drainproof/harness/cluster"
+	"github.com/drainproof/drainproof/harness/profile"
 	"github.com/drainproof/drainproof/harness/run"
 	"github.com/drainproof/drainproof/reports"
 	"github.com/drainproof/drainproof/scenarios"
@@ -28,13 +29,12 @@ var (
 
 // Env is one suite's cluster and what its scenarios share.
 type Env struct {
-	Profile       string
-	Cluster       *cluster.Cluster
-	Images        *cluster.Images
-	FixturesImage string
-	GatewayImage  string
-	Reports       string
-	Catalog       *scenarios.Catalog
+	Profile string
+	Cluster *cluster.Cluster
+	Images  *cluster.Images
+	Base    map[string]string // base image table (fixtures, gateway)
+	Reports string
+	Catalog *scenarios.Catalog
 
 	mu      sync.Mutex
 	results []reports.Result
@@ -71,7 +71,7 @@ func (e *Env) Setup(ctx context.Context, cfg *envconf.Config) (context.Context, 
 		return ctx, fmt.Errorf("cluster %s: %w", *clusterName, err)
 	}
 	e.Cluster, e.Images = c, imgs
-	e.FixturesImage, e.GatewayImage = imgs.Fixtures.Ref, imgs.Gateway.Ref
+	e.Base = profile.BaseTable(imgs)
 	cfg.WithKubeconfigFile(c.KubeconfigPath())
 	for _, t := range imgs.Timings {
 		fmt.Fprintf(os.Stderr, "[suite] %s\n", t)
@@ -119,16 +119,27 @@ func (e *Env) Finish(failed bool) error {
 }
 
 // Record keeps a run's outcome for the suite's reports.
-func (e *Env) Record(s *scenarios.Scenario, res *run.Result) {
+func (e *Env) Record(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.results = append(e.results, reports.Result{Run: Meta(s, e, res), Expect: s.Expect, Verdict: res.Verdict, Events: res.Events})
+	e.results = append(e.results, reports.Result{Run: Meta(s, dp, res), Expect: s.Expect, Verdict: res.Verdict, Events: res.Events})
+}
+
+// EnsureProfile makes s's profile ready on the suite's cluster (once per profile:
+// images built and loaded, control plane installed) and returns the run's
+// image table and data plane.
+func (e *Env) EnsureProfile(ctx context.Context, s *scenarios.Scenario) (*profile.Ready, error) {
+	r, err := profile.Ensure(ctx, e.Cluster, s.Profile, e.Base, os.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Meta describes a run for reports.
-func Meta(s *scenarios.Scenario, e *Env, res *run.Result) reports.Run {
+func Meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result) reports.Run {
 	r := reports.Run{
-		Scenario: s.Name, Description: s.Description, Profile: e.Profile, Cluster: *clusterName,
+		Scenario: s.Name, Description: s.Description, Profile: s.ProfileName(), Cluster: *clusterName, DataPlane: &dp,
 		Namespace: res.Namespace, Started: res.Started, Finished: res.Finished,
 		Command: []string{"drainproof", "run", "--scenario", s.Name, "--out", "DIR"},
 	}
@@ -147,7 +158,10 @@ func (e *Env) qualificationHeader() reports.QualificationReport {
 	if *airGapped {
 		mode = "air-gapped"
 	}
-	versions := map[string]string{"fixtures": e.FixturesImage, "gateway": e.GatewayImage}
+	versions := map[string]string{}
+	for k, v := range e.Base {
+		versions[k] = v
+	}
 	if e.Images != nil && e.Images.Node != "" {
 		versions["node"] = e.Images.Node
 	}

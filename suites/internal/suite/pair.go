@@ -19,6 +19,19 @@ import (
 	"github.com/drainproof/drainproof/scenarios"
 )
 
+// Pairs are the features of every good scenario of the catalog (each with its
+// known-bad twins), in name order: the suite's tests are generated from the
+// catalog, and -labels selects among them by the scenarios' labels.
+func Pairs(env *Env) []features.Feature {
+	var out []features.Feature
+	for _, name := range env.Catalog.Names() {
+		if s, _ := env.Catalog.Get(name); !s.IsNegativeControl() {
+			out = append(out, Pair(env, name))
+		}
+	}
+	return out
+}
+
 // Pair is the feature for a good scenario and each of its known-bad twins:
 // the good one must pass; each twin must fail in the way it says it must
 // (its verdict's negative control holds: drops attributed to the right pods).
@@ -49,16 +62,19 @@ func assess(env *Env, name string) features.Func {
 		if err := os.RemoveAll(out); err != nil {
 			t.Fatal(err)
 		}
+		ready, err := env.EnsureProfile(ctx, s)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 		res, err := run.Run(ctx, run.Options{
 			Scenario: s, Files: files, Config: env.Cluster.RESTConfig(),
-			FixturesImage: env.FixturesImage, GatewayImage: env.GatewayImage,
-			OutDir: out, Log: testLog{t},
+			Images: ready.Images, OutDir: out, Log: testLog{t},
 		})
 		if res != nil {
-			if werr := reports.WriteRun(out, Meta(s, env, res), s.Expect, res.Verdict, res.Events); werr != nil {
+			if werr := reports.WriteRun(out, Meta(s, ready.DataPlane, res), s.Expect, res.Verdict, res.Events); werr != nil {
 				t.Errorf("write reports: %v", werr)
 			}
-			env.Record(s, res)
+			env.Record(s, ready.DataPlane, res)
 		}
 		if err != nil {
 			t.Fatalf("%s: %v (reports in %s)", name, err, out)

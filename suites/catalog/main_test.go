@@ -1,11 +1,13 @@
 //go:build e2e
 
-// Package manifests is the e2e suite of the "manifests" profile family:
-// gateways and sidecars given as plain Kubernetes manifests (haproxy here),
-// on a real kind cluster.
+// Package catalog is the e2e suite of the whole catalog: every scenario pair,
+// whatever its profile (plain manifests, istio, ...), on one real kind
+// cluster; each profile is installed on the cluster the first time a selected
+// scenario needs it.
 //
-//	go test -tags e2e ./suites/manifests -args -labels suite=smoke
-package manifests
+//	go test -tags e2e ./suites/catalog -args -labels suite=smoke
+//	go test -tags e2e ./suites/catalog -args -labels profile=istio
+package catalog
 
 import (
 	"fmt"
@@ -20,7 +22,7 @@ import (
 
 var (
 	testenv env.Environment
-	denv    = suite.NewEnv("manifests")
+	denv    = suite.NewEnv("catalog")
 )
 
 func TestMain(m *testing.M) {

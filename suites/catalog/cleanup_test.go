@@ -1,6 +1,6 @@
 //go:build e2e
 
-package manifests
+package catalog
 
 import (
 	"context"
@@ -30,8 +30,7 @@ func TestInterruptedRunCleansUp(t *testing.T) {
 			runCtx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			res, err := run.Run(runCtx, run.Options{
-				Scenario: s, Files: files, Config: denv.Cluster.RESTConfig(),
-				FixturesImage: denv.FixturesImage, GatewayImage: denv.GatewayImage,
+				Scenario: s, Files: files, Config: denv.Cluster.RESTConfig(), Images: denv.Base,
 				OutDir: t.TempDir(), Log: &cancelOn{substr: "disruption:", cancel: cancel},
 			})
 			if err == nil {
