@@ -39,10 +39,17 @@ func TestFixturePackagesFindsMainPackages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	found := map[string]bool{}
 	for _, p := range pkgs {
 		if !strings.HasPrefix(p, imgbuild.ModulePath+"/fixtures/") {
 			t.Errorf("not a fixture package: %s", p)
 		}
+		found[p] = true
+	}
+	// The L4 Envoy stand-in ships in the fixtures image (/usr/local/bin/envoy-standin); its
+	// Istio contract module is nested and never built into an image.
+	if !found[imgbuild.ModulePath+"/fixtures/envoy-standin"] {
+		t.Errorf("fixtures/envoy-standin is not a fixture program: %v", pkgs)
 	}
 	if _, err := FixturePackages(context.Background(), t.TempDir()); err == nil {
 		t.Fatal("a tree without fixtures gave no error")
