@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,10 +92,15 @@ func Sort(es []Event) {
 }
 
 // JSONLines is a Sink writing one JSON object per line, times truncated to 1 ms.
+//
+// Invariant: every Add is one write(2) of one whole line, unbuffered, so an
+// event is in the file (the kernel's page cache) when Add returns. A process
+// killed at any moment (SIGKILL, OOM) loses no accepted event and leaves at
+// most one torn last line, which ReadJSONLines recovers from.
 type JSONLines struct {
-	f *os.File
-	w *bufio.Writer
-	e *json.Encoder
+	f   *os.File
+	buf bytes.Buffer // one line, reused: Ledger calls sinks one at a time
+	enc *json.Encoder
 }
 
 // CreateJSONLines creates (truncates) path.
@@ -103,22 +109,22 @@ func CreateJSONLines(path string) (*JSONLines, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := bufio.NewWriter(f)
-	return &JSONLines{f: f, w: w, e: json.NewEncoder(w)}, nil
+	j := &JSONLines{f: f}
+	j.enc = json.NewEncoder(&j.buf)
+	return j, nil
 }
 
 func (j *JSONLines) Add(e Event) error {
-	e.Time = e.Time.Truncate(time.Millisecond)
-	return j.e.Encode(e)
-}
-
-func (j *JSONLines) Close() error {
-	err := j.w.Flush()
-	if cerr := j.f.Close(); err == nil {
-		err = cerr
+	e.Time = e.Time.Truncate(Resolution)
+	j.buf.Reset()
+	if err := j.enc.Encode(e); err != nil { // appends the newline
+		return err
 	}
+	_, err := j.f.Write(j.buf.Bytes())
 	return err
 }
+
+func (j *JSONLines) Close() error { return j.f.Close() }
 
 // ReadJSONLines loads a ledger file written by JSONLines.
 func ReadJSONLines(path string) ([]Event, error) {
