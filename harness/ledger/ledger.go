@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -125,23 +124,3 @@ func (j *JSONLines) Add(e Event) error {
 }
 
 func (j *JSONLines) Close() error { return j.f.Close() }
-
-// ReadJSONLines loads a ledger file written by JSONLines.
-func ReadJSONLines(path string) ([]Event, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []Event
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for n := 1; sc.Scan(); n++ {
-		var e Event
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
-		}
-		out = append(out, e)
-	}
-	return out, sc.Err()
-}
