@@ -1,12 +1,15 @@
 package reports
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/drainproof/drainproof/harness/ledger"
 	"github.com/drainproof/drainproof/harness/verdict"
 )
 
@@ -42,3 +45,43 @@ func TestRegenerateATornLedgerIsIncomplete(t *testing.T) {
 	}
 }
 
+// The first verdict (judged in memory during the run) and `drainproof
+// report` on the ledger it wrote are byte-identical: one time precision.
+func TestFirstVerdictEqualsRejudgedVerdict(t *testing.T) {
+	dir := t.TempDir()
+	sink, err := ledger.CreateJSONLines(filepath.Join(dir, LedgerFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ledger.New(sink)
+	for i, e := range twinRun().Events { // at ms; the probes' clocks are ns
+		e.Seq = 0
+		e.Time = e.Time.Add(time.Duration(i*7919+123457) * time.Nanosecond)
+		if e.Kind == ledger.Drop || e.Kind == ledger.ClosedByClient {
+			e.Time = e.Time.Add(999_999 * time.Nanosecond)
+		}
+		if err := l.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := twinRun()
+	first := Judge(r.Run, r.Expect, l.Events())
+	if err := WriteResult(dir, first); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{}
+	for _, f := range []string{VerdictFile, SummaryFile, JUnitFile, HTMLFile} {
+		want[f] = readFile(t, dir, f)
+	}
+	if _, err := Regenerate(dir); err != nil {
+		t.Fatal(err)
+	}
+	for f, w := range want {
+		if got := readFile(t, dir, f); !bytes.Equal(got, w) {
+			t.Errorf("%s differs between the run and `drainproof report`:\n--- run ---\n%s\n--- report ---\n%s", f, w, got)
+		}
+	}
+}

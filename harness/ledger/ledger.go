@@ -19,7 +19,8 @@ type Sink interface {
 }
 
 // Ledger is append-only and safe for concurrent use. Add stamps Seq (and Time
-// when zero) under one lock, so Seq order is the order events were accepted.
+// when zero) under one lock, so Seq order is the order events were accepted,
+// and truncates times to Resolution, the precision ledger.jsonl keeps.
 type Ledger struct {
 	mu     sync.Mutex
 	events []Event
@@ -41,6 +42,13 @@ func (l *Ledger) Add(e Event) error {
 	}
 	if e.Time.IsZero() {
 		e.Time = l.now()
+	}
+	// One precision everywhere: what the run judges in memory is what
+	// ledger.jsonl holds, so a later `drainproof report` judges the same.
+	e.Time = e.Time.Truncate(Resolution)
+	if e.APITime != nil {
+		t := e.APITime.Truncate(Resolution)
+		e.APITime = &t
 	}
 	e.Seq = int64(len(l.events) + 1)
 	l.events = append(l.events, e)
