@@ -85,3 +85,50 @@ func TestFirstVerdictEqualsRejudgedVerdict(t *testing.T) {
 		}
 	}
 }
+
+func TestRegenerateRejectsMissingAndAbsurdTimesNamingTheLine(t *testing.T) {
+	for name, body := range map[string]string{
+		"no time":   `{"seq":1,"t":"2026-03-01T12:00:00Z","kind":"dial","conn":"c"}` + "\n" + `{"seq":2,"kind":"established","conn":"c"}` + "\n",
+		"year 9999": `{"seq":1,"t":"0001-01-01T00:00:00.001Z","kind":"dial","conn":"c"}` + "\n" + `{"seq":2,"t":"9999-12-31T00:00:00Z","kind":"established","conn":"c"}` + "\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, LedgerFile), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Regenerate(dir)
+			if want := filepath.Join(dir, LedgerFile) + ":2:"; err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("got %v, want an error naming %s", err, want)
+			}
+		})
+	}
+}
+
+// The timeline is bounded whatever the times (the reader rejects absurd
+// spans; the drawing must not depend on it).
+func TestTimelineOfAnAbsurdSpanIsBounded(t *testing.T) {
+	evs := []ledger.Event{
+		{Seq: 1, Time: time.Date(1, 1, 1, 0, 0, 0, 1e6, time.UTC), Kind: ledger.Established, Conn: "c"},
+		{Seq: 2, Time: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), Kind: ledger.Drop, Conn: "c"},
+		{Seq: 3, Time: time.Date(5000, 1, 1, 0, 0, 0, 0, time.UTC), Kind: ledger.PodDeleting, Pod: "ns/p"},
+	}
+	svg := svgTimeline(Judge(Run{Scenario: "absurd"}, verdict.Expect{}, evs))
+	if n := strings.Count(svg, `class="tick"`); n > svgMaxTicks {
+		t.Fatalf("%d ticks, want at most %d", n, svgMaxTicks)
+	}
+}
+
+// An empty ledger is never a pass.
+func TestRegenerateEmptyLedgerIsIncomplete(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, LedgerFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := Regenerate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := rs[0].Verdict.Outcome; o != verdict.Incomplete {
+		t.Fatalf("empty ledger: outcome %s, want INCOMPLETE", o)
+	}
+}

@@ -35,3 +35,16 @@ func TestReportTornLedgerIsIncomplete(t *testing.T) {
 		t.Fatalf("whole ledger: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// An empty ledger is INCOMPLETE (exit 1); an event without a time is an
+// error naming the file and line (exit 2), never an out-of-memory timeline.
+func TestReportEmptyAndTimelessLedgers(t *testing.T) {
+	if r := cli(t, "report", writeRunDir(t, "")); r.code != 1 || !strings.Contains(r.stdout, "INCOMPLETE") {
+		t.Fatalf("empty ledger: exit %d\nstdout: %s\nstderr: %s\nwant exit 1 and INCOMPLETE", r.code, r.stdout, r.stderr)
+	}
+	dir := writeRunDir(t, ledgerLines+`{"seq":4,"kind":"note"}`+"\n")
+	r := cli(t, "report", dir)
+	if want := filepath.Join(dir, "ledger.jsonl") + ":4: event has no time"; r.code != 2 || !strings.Contains(r.stderr, want) {
+		t.Fatalf("event without time: exit %d\nstdout: %s\nstderr: %s\nwant exit 2 naming %q", r.code, r.stdout, r.stderr, want)
+	}
+}

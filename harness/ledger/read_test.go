@@ -73,3 +73,29 @@ func TestReadWholeLedger(t *testing.T) {
 		t.Fatalf("got %v, %+v", err, es)
 	}
 }
+
+// Times the verdict and timeline cannot work with are errors naming the line.
+func TestReadRejectsMissingAndAbsurdTimes(t *testing.T) {
+	const ok1 = `{"seq":1,"t":"2026-03-01T12:00:00Z","kind":"note"}` + "\n"
+	const ok2 = `{"seq":2,"t":"2026-03-01T12:00:01Z","kind":"note"}` + "\n"
+	for name, tc := range map[string]struct{ body, want string }{
+		"no time":       {ok1 + `{"seq":2,"kind":"note"}` + "\n" + ok2, `:2: event has no time ("t")`},
+		"no kind":       {ok1 + ok2 + `{"seq":3,"t":"2026-03-01T12:00:02Z"}` + "\n", `:3: event has no kind`},
+		"year 9999":     {ok1 + `{"seq":2,"t":"9999-12-31T23:59:59Z","kind":"note"}` + "\n" + ok2, ":2: time 9999-12-31T23:59:59Z is more than 7 days after line 1's"},
+		"year 1":        {ok1 + ok2 + `{"seq":3,"t":"0001-01-01T00:00:01Z","kind":"note"}` + "\n", ":3: time 0001-01-01T00:00:01Z is more than 7 days before line 2's"},
+		"8 days":        {ok1 + `{"seq":2,"t":"2026-03-09T12:00:01Z","kind":"note"}` + "\n", ":2: time"},
+		"year 1 first":  {`{"seq":1,"t":"0001-01-01T00:00:01Z","kind":"note"}` + "\n" + ok2, ":2: time 2026-03-01T12:00:01Z is more than 7 days after line 1's 0001"},
+		"no time, last": {ok1 + `{"seq":2,"kind":"note"}`, `:2: event has no time`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "ledger.jsonl")
+			if err := os.WriteFile(path, []byte(tc.body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := ledger.ReadJSONLines(path)
+			if err == nil || !strings.Contains(err.Error(), path+tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, path+tc.want)
+			}
+		})
+	}
+}
