@@ -23,6 +23,7 @@ const (
 	svgAxisH     = 28
 	svgMaxRows   = 300 // connections drawn; dropped ones first
 	svgMaxTicksR = 2000
+	svgMaxTicks  = 50 // axis ticks: tickStep aims at ~10; the cap keeps absurd spans bounded
 )
 
 // Colours by how a connection ended.
@@ -129,7 +130,7 @@ func svgTimeline(r Result) string {
 	// Axis ticks.
 	step := tickStep(hi.Sub(lo))
 	first := time.Duration(math.Ceil(float64(lo.Sub(r.Verdict.Timeline.Origin))/float64(step))) * step
-	for d := first; r.Verdict.Timeline.Origin.Add(d).Before(hi); d += step {
+	for n, d := 0, first; n < svgMaxTicks && r.Verdict.Timeline.Origin.Add(d).Before(hi); n, d = n+1, d+step {
 		px := x(r.Verdict.Timeline.Origin.Add(d))
 		fmt.Fprintf(&b, `<line class="tick" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#eee"/>`, px, top, px, bottom)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", px, bottom+12, esc(tickLabel(d)))

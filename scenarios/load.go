@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -56,7 +55,8 @@ func Builtin() (*Catalog, error) {
 }
 
 // Resolve finds a scenario by catalog name or, when ref is a path to a file,
-// loads that file (its manifests resolve relative to its directory).
+// loads that file (its manifests resolve relative to its directory) and
+// checks every link it makes before anything uses it: see checkFileLinks.
 func (c *Catalog) Resolve(ref string) (*Scenario, fs.FS, error) {
 	if s, ok := c.byName[ref]; ok {
 		return s, c.files, nil
@@ -68,6 +68,9 @@ func (c *Catalog) Resolve(ref string) (*Scenario, fs.FS, error) {
 		}
 		s, err := Parse(ref, b)
 		if err != nil {
+			return nil, nil, err
+		}
+		if err := c.checkFileLinks(s, filepath.Dir(ref)); err != nil {
 			return nil, nil, err
 		}
 		return s, os.DirFS(filepath.Dir(ref)), nil
@@ -97,16 +100,15 @@ func ManifestTemplate(files fs.FS, s *Scenario) ([]byte, error) {
 	return b, nil
 }
 
-// Parse decodes one scenario strictly and validates it on its own.
+// Parse decodes one scenario strictly (unknown fields and duplicate keys
+// are errors naming the field path) and validates it on its own.
 func Parse(source string, b []byte) (*Scenario, error) {
-	j, err := yaml.YAMLToJSON(b)
+	j, err := yaml.YAMLToJSONStrict(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not valid YAML: %w", source, err)
+		return nil, fmt.Errorf("%s: not valid YAML: %s", source, strings.TrimPrefix(err.Error(), "error converting YAML to JSON: "))
 	}
-	dec := json.NewDecoder(bytes.NewReader(j))
-	dec.DisallowUnknownFields()
 	var s Scenario
-	if err := dec.Decode(&s); err != nil {
+	if err := strictDecode(j, &s); err != nil {
 		return nil, fmt.Errorf("%s: %s", source, jsonFieldError(err))
 	}
 	s.Source = source
@@ -124,9 +126,6 @@ func jsonFieldError(err error) string {
 	}
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "json: ")
-	if strings.HasPrefix(msg, "unknown field") {
-		return msg + " (not part of " + APIVersion + " Scenario)"
-	}
 	return msg
 }
 
@@ -160,3 +159,58 @@ func (c *Catalog) validateLinks() error {
 
 // IsNegativeControl reports whether s is a known-bad twin that must fail.
 func (s *Scenario) IsNegativeControl() bool { return len(s.NegativeControlOf) > 0 }
+
+// checkFileLinks checks what a scenario file loaded from dir points at: its
+// manifests exist inside dir (no "..", no symlink out of it), and its twins
+// and negativeControlOf name scenarios that exist, in the catalog or in a
+// file beside it.
+func (c *Catalog) checkFileLinks(s *Scenario, dir string) error {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.Source, err)
+	}
+	m, err := filepath.EvalSymlinks(filepath.Join(dir, s.Manifests))
+	if err != nil {
+		return fmt.Errorf("%s: manifests: %q not found beside the scenario: %v", s.Source, s.Manifests, errors.Unwrap(err))
+	}
+	if rel, err := filepath.Rel(root, m); err != nil || !filepath.IsLocal(rel) {
+		return fmt.Errorf("%s: manifests: %q leads out of the scenario's directory %s", s.Source, s.Manifests, dir)
+	}
+	var beside map[string]bool // scenario names in dir's files, read on first need
+	for _, link := range []struct {
+		field string
+		names []string
+	}{{"twins", s.Twins}, {"negativeControlOf", s.NegativeControlOf}} {
+		for i, name := range link.names {
+			if _, ok := c.byName[name]; ok {
+				continue
+			}
+			if beside == nil {
+				beside = scenarioNames(dir)
+			}
+			if !beside[name] {
+				return fmt.Errorf("%s: %s[%d]: %q is neither in the catalog nor a scenario file beside this one", s.Source, link.field, i, name)
+			}
+		}
+	}
+	return nil
+}
+
+// scenarioNames lists the names of the valid scenario files in dir.
+func scenarioNames(dir string) map[string]bool {
+	out := map[string]bool{}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.IsDir() || !(strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml")) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		if s, err := Parse(e.Name(), b); err == nil {
+			out[s.Name] = true
+		}
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,6 +27,9 @@ func (s *Scenario) Validate() error {
 	}
 	if s.Manifests == "" {
 		return fmt.Errorf("manifests: required")
+	}
+	if !filepath.IsLocal(s.Manifests) {
+		return fmt.Errorf("manifests: %q must be a relative path inside the scenario's directory", s.Manifests)
 	}
 	if len(s.NegativeControlOf) > 0 && len(s.Twins) > 0 {
 		return fmt.Errorf("twins: a negative control (negativeControlOf %v) has no twins of its own", s.NegativeControlOf)

@@ -23,7 +23,7 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		t.Fatalf("good scenario rejected: %v", err)
 	}
 	for _, tc := range []struct{ from, to, want string }{
-		{"kind: Scenario", "kind: Scenario\nfoo: bar", `unknown field "foo"`},
+		{"kind: Scenario", "kind: Scenario\nfoo: bar", `x.yaml: foo: unknown field`},
 		{"sessions: 2", "sessions: 0", "probes.ssh.sessions"},
 		{"lifetime: 5s", "lifetime: 5", "duration must be a string"},
 		{"lifetime: 5s", "lifetime: -5s", "probes.ssh.lifetime"},
@@ -32,7 +32,15 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"ready: [deployment/a]", "ready: [pod/a]", "ready[0]"},
 		{"maxDrops: 0", "maxDrops: -1", "expect.maxDrops"},
 		{"timeout: 1m", "timeout: 0s", "timeout"},
-		{"sessions: 2", "sessions: two", "field probes.ssh.sessions"},
+		{"sessions: 2", "sessions: two", `x.yaml: probes.ssh.sessions: expected int, got a string "two"`},
+		{"lifetime: 5s", `lifetime: "25 seconds"`, `x.yaml: probes.ssh.lifetime: duration "25 seconds": `},
+		{"sessions: 2", "sesions: 2", "x.yaml: probes.ssh.sesions: unknown field"},
+		{"maxDrops: 0", "maxDrops: 0, window: 5", "x.yaml: expect.window: "},
+		{"ready: [deployment/a]", "ready: deployment/a", "x.yaml: ready: expected a list"},
+		{"name: x", "name: x\nname: y", `"name" already set`},
+		{"sessions: 2", "sessions: 2, port: 22", `"port" already set`},
+		{"manifests: m.yaml", "manifests: ../m.yaml", "x.yaml: manifests: "},
+		{"manifests: m.yaml", "manifests: /etc/m.yaml", "x.yaml: manifests: "},
 		{"apiVersion: drainproof.dev/v1alpha1", "apiVersion: v9", "apiVersion"},
 		{"name: x", "name: X_Y", "name"},
 	} {

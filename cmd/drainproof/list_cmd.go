@@ -75,19 +75,26 @@ func lintCmd(ctx context.Context, args []string) error {
 	if len(refs) == 0 {
 		refs = c.Names()
 	}
+	bad := 0 // every file is linted; each bad one is reported
 	for _, ref := range refs {
 		s, files, err := c.Resolve(ref)
 		if err != nil {
-			return err
+			bad++
+			fmt.Fprintf(os.Stderr, "FAIL %v\n", err)
+			continue
 		}
 		p, err := profile.Get(s.Profile)
 		if err != nil {
-			return fmt.Errorf("%s: profile: %w", s.Source, err)
+			bad++
+			fmt.Fprintf(os.Stderr, "FAIL %s: profile: %v\n", s.Source, err)
+			continue
 		}
 		vals := scenarios.Values{Namespace: "lint", Images: profile.Placeholders(p), SSHSecret: "drainproof-ssh"}
 		objs, err := scenarios.Render(files, s, vals)
 		if err != nil {
-			return err
+			bad++
+			fmt.Fprintf(os.Stderr, "FAIL %v\n", err)
+			continue
 		}
 		how := "rendered"
 		if *kubeconfig != "" {
@@ -96,11 +103,16 @@ func lintCmd(ctx context.Context, args []string) error {
 				return usagef("--kubeconfig: %v", err)
 			}
 			if _, err := run.DryRun(ctx, cfg, s, files, vals, "default"); err != nil {
-				return err
+				bad++
+				fmt.Fprintf(os.Stderr, "FAIL %s: %v\n", ref, err)
+				continue
 			}
 			how = "admitted by the API server (dry-run)"
 		}
 		fmt.Printf("ok  %s (%d objects %s)\n", s.Name, len(objs), how)
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d of %d scenarios failed", bad, len(refs))
 	}
 	return nil
 }

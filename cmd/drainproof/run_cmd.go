@@ -100,14 +100,23 @@ func reportCmd(ctx context.Context, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("report: give one or more run directories (each with ledger.jsonl and run.json)")
 	}
+	green := true
 	for _, dir := range fs.Args() {
 		rs, err := reports.Regenerate(dir)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dir, err)
 		}
 		for _, r := range rs {
-			fmt.Printf("%s: %s pass=%v drops=%d\n", dir, r.Run.Scenario, r.Verdict.Pass, r.Verdict.Drops)
+			v := r.Verdict
+			fmt.Printf("%s: %s %s drops=%d\n", dir, r.Run.Scenario, v.Outcome, v.Drops)
+			for _, why := range v.IncompleteReasons {
+				fmt.Printf("  - incomplete: %s\n", why)
+			}
+			green = green && v.Outcome.OK()
 		}
+	}
+	if !green { // exit 1, as for the run itself: a re-judged run is not green either
+		return errVerdictFailed
 	}
 	return nil
 }

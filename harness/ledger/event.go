@@ -47,9 +47,13 @@ const (
 	Incomplete Kind = "incomplete"
 )
 
+// Resolution is the precision of event times in a ledger file.
+const Resolution = time.Millisecond
+
 // Event is one record. Fields are optional except Time and Kind; which ones are
-// set depends on Kind. Time is wall-clock from the recording process (1 ms
-// resolution when written); APITime keeps Kubernetes' own 1 s timestamps apart.
+// set depends on Kind. Time is wall-clock from the recording process,
+// truncated to Resolution when the ledger accepts it; APITime keeps
+// Kubernetes' own 1 s timestamps apart.
 type Event struct {
 	Seq     int64             `json:"seq"`
 	Time    time.Time         `json:"t"`

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -36,11 +37,11 @@ type Proxy struct {
 // (testsupport.FreePort, kept here for this helper's callers).
 func FreePort(t testing.TB) string { t.Helper(); return testsupport.FreePort(t) }
 
-// Start runs haproxy in front of backend and waits until its frontend accepts
-// connections. The process is killed at test cleanup if still running. Tests
+// Start runs haproxy in front of backends (round-robin over them in order)
+// and waits until its frontend accepts connections. The process is killed at test cleanup if still running. Tests
 // that need haproxy skip nothing: a missing binary fails the test with the
 // package to install.
-func Start(t testing.TB, mode Mode, backend string) *Proxy {
+func Start(t testing.TB, mode Mode, backends ...string) *Proxy {
 	t.Helper()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
@@ -67,8 +68,8 @@ frontend fe
   bind %s
   default_backend be
 backend be
-  server s1 %s
-`, maxConn(), mode, addr, backend)
+  balance roundrobin
+%s`, maxConn(), mode, addr, servers(backends))
 	dir := t.TempDir()
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
@@ -77,6 +78,15 @@ backend be
 	p := &Proxy{Addr: addr, Process: testsupport.StartProcess(t, "haproxy", exec.Command(bin, "-db", "-f", path))}
 	p.WaitReady(t, 10*time.Second, "listening on "+addr, func() bool { return testsupport.Accepts(addr) })
 	return p
+}
+
+// servers is the backend's server lines, s1 for backends[0] and so on.
+func servers(backends []string) string {
+	var b strings.Builder
+	for i, addr := range backends {
+		fmt.Fprintf(&b, "  server s%d %s\n", i+1, addr)
+	}
+	return b.String()
 }
 
 // maxConn is 40,000, or less when the fd limit cannot hold it: haproxy

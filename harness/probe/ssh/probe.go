@@ -121,20 +121,31 @@ func (p *Probe) Preflight(ctx context.Context) error {
 // Run opens Sessions sessions (at most DialConcurrency handshakes at once),
 // keeps each heartbeating until its lifetime, the server's clean end, a
 // drop, or ctx's end, and returns nil when every session has ended.
+//
+// A host key other than the pinned one, after Preflight saw the pinned one,
+// means another server answers at the same address (a second backend behind
+// the gateway): the run cannot tell drops apart, so it ends every session,
+// records an Incomplete event and returns a *probe.SetupError.
 func (p *Probe) Run(ctx context.Context, l *ledger.Ledger) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var once sync.Once
+	var setupErr error
+	abort := func(err error) { once.Do(func() { setupErr = err; cancel(err) }) }
 	sem := make(chan struct{}, p.cfg.DialConcurrency)
 	var wg sync.WaitGroup
 	for i := 1; i <= p.cfg.Sessions; i++ {
 		wg.Add(1)
-		go func() { defer wg.Done(); p.slot(ctx, l, i, sem) }()
+		go func() { defer wg.Done(); p.slot(ctx, l, i, sem, abort) }()
 	}
 	wg.Wait()
-	return nil
+	return setupErr
 }
 
 // slot runs one session slot: its first connection and, with Redial, the
-// connections that replace it until the slot's lifetime is over.
-func (p *Probe) slot(ctx context.Context, l *ledger.Ledger, slot int, sem chan struct{}) {
+// connections that replace it until the slot's lifetime is over. A setup
+// failure found by a dial goes to abort.
+func (p *Probe) slot(ctx context.Context, l *ledger.Ledger, slot int, sem chan struct{}, abort func(error)) {
 	var end time.Time // the slot's lifetime end, fixed at its first establishment
 	for n := 1; ; n++ {
 		select {
@@ -154,6 +165,12 @@ func (p *Probe) slot(ctx context.Context, l *ledger.Ledger, slot int, sem chan s
 			}
 			p.stats.DialFailures.Add(1)
 			p.add(l, ledger.Event{Kind: ledger.DialFailure, Conn: id, Cause: derr.cause, Error: derr.err.Error()})
+			if derr.cause == CauseHostKey {
+				p.add(l, ledger.Event{Kind: ledger.Incomplete, Conn: id, Cause: derr.cause,
+					Error: "the host key changed after the first connection: " + derr.setup.Error()})
+				abort(derr.setup)
+				return
+			}
 			if !p.cfg.Redial || !p.pause(ctx, end) {
 				return
 			}

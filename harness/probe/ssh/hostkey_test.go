@@ -1,0 +1,86 @@
+package ssh
+
+import (
+	"context"
+	"errors"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
+	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/probe"
+	"github.com/drainproof/drainproof/harness/verdict"
+	"github.com/drainproof/drainproof/internal/haproxytest"
+)
+
+// presentedKey does one SSH handshake with addr up to the host key and
+// returns the key the server presented (the connection is then dropped).
+func presentedKey(t *testing.T, addr string) gossh.PublicKey {
+	t.Helper()
+	var got gossh.PublicKey
+	stop := errors.New("seen")
+	cfg := &gossh.ClientConfig{User: "x", Timeout: 10 * time.Second,
+		HostKeyCallback: func(_ string, _ net.Addr, k gossh.PublicKey) error { got = k; return stop }}
+	c, err := gossh.Dial("tcp", addr, cfg)
+	if err == nil {
+		c.Close()
+	}
+	if got == nil {
+		t.Fatalf("no host key from %s: %v", addr, err)
+	}
+	return got
+}
+
+// Two sshd backends with different host keys behind one round-robin
+// haproxy: the preflight sees the pinned key, a later session the other.
+// That is a setup error (another server at the same address), recorded as
+// INCOMPLETE, never a dial failure inside a passing run.
+func TestHostKeyChangeAfterPreflightIsASetupError(t *testing.T) {
+	a := sshdtest.Start(t, []string{"POD_NAME=sshd-a"})
+	b := sshdtest.Start(t, []string{"POD_NAME=sshd-b"}, "--authorized-keys", a.Client.AuthorizedKeysFile)
+	if string(a.HostKey.Marshal()) == string(b.HostKey.Marshal()) {
+		t.Fatal("the two fixtures share a host key")
+	}
+	proxy := haproxytest.Start(t, haproxytest.TCP, a.Addr, b.Addr)
+	// Round-robin: the next connection goes to the other backend than this
+	// one; pin that one's key so the preflight passes.
+	first := presentedKey(t, proxy.Addr)
+	pinned := a.HostKey
+	if string(first.Marshal()) == string(a.HostKey.Marshal()) {
+		pinned = b.HostKey
+	}
+	tg := fixtureTarget(a)
+	tg.addr = proxy.Addr
+	tg.knownHosts = filepath.Join(t.TempDir(), "known_hosts")
+	sshdtest.WriteKnownHosts(t, tg.knownHosts, proxy.Addr, pinned)
+
+	p := mustNew(t, testConfig(tg, 4, func(c *Config) { c.Lifetime = 30 * time.Second; c.DialConcurrency = 1 }))
+	if err := p.Preflight(context.Background()); err != nil {
+		t.Fatalf("Preflight (round-robin to the pinned backend): %v", err)
+	}
+	l := ledger.New()
+	done := make(chan error, 1)
+	go func() { done <- p.Run(context.Background(), l) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("Run went on for 30s after a host key change:\n%s", dump(l.Events()))
+	}
+	var se *probe.SetupError
+	if !errors.As(err, &se) || se.Field != FlagKnownHosts || !strings.Contains(err.Error(), "host key mismatch") {
+		t.Fatalf("Run: %v, want a *probe.SetupError for %s naming the mismatch", err, FlagKnownHosts)
+	}
+	es := l.Events()
+	if count(es, ledger.Drop) != 0 || count(es, ledger.Incomplete) != 1 {
+		t.Fatalf("want no drop and one Incomplete event:\n%s", dump(es))
+	}
+	if v := verdict.Evaluate(verdict.Expect{}, es); v.Outcome != verdict.Incomplete {
+		t.Fatalf("outcome %s, want INCOMPLETE:\n%s", v.Outcome, dump(es))
+	}
+}
