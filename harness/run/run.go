@@ -142,6 +142,11 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	l := ledger.New(sink)
 	res = &Result{Namespace: ns, Started: time.Now()}
 	defer func() {
+		// Whatever cut the run short is said in the ledger before it closes,
+		// so the verdict (and `drainproof report` later) is INCOMPLETE.
+		if why := incompleteReason(ctx, err); why != "" {
+			_ = l.Add(ledger.Event{Kind: ledger.Incomplete, Probe: "run", Error: why})
+		}
 		if cerr := l.Close(); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
@@ -194,4 +199,18 @@ func namespaceFor(scenario string) string {
 		name = name[:40]
 	}
 	return "dp-" + strings.TrimSuffix(name, "-") + "-" + hex.EncodeToString(b)
+}
+
+// incompleteReason says why a run that reached traffic cannot be judged:
+// interrupted (Ctrl-C, SIGTERM: ctx's cause), or err (the scenario timeout,
+// a disruption that failed, probes that never reached steady state, a probe
+// error). "" when the run finished.
+func incompleteReason(ctx context.Context, err error) string {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Sprintf("interrupted (%v) before the run finished", context.Cause(ctx))
+	case err != nil:
+		return "run cut short: " + err.Error()
+	}
+	return ""
 }
