@@ -176,7 +176,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	d := s.Disruption
 	fmt.Fprintf(o.Log, "disruption: %s %s\n", d.Action, d.Target)
-	derr := disrupt.Do(runCtx, cs, ns, disrupt.Spec{Action: d.Action, Target: d.Target, Grace: d.Grace, Timeout: d.DisruptionTimeout()}, l)
+	derr := disrupt.Do(runCtx, cs, ns, disrupt.Spec{Action: d.Action, Target: d.Target, Grace: d.Grace, Timeout: d.DisruptionTimeout(), Pick: d.Pick}, l)
 	if derr != nil {
 		fmt.Fprintf(o.Log, "disruption failed: %v\n", derr)
 		stop()
