@@ -168,7 +168,7 @@ func TestCarryingIsBusiestFirst(t *testing.T) {
 	b.conn("ssh-001", "10.0.0.2:2", 0, -1, "", "")
 	b.conn("ssh-002", "10.0.0.1:3", 0, -1, "", "")
 	b.conn("ssh-003", "10.0.0.1:4", 0, 50, ledger.Drop, "eof") // ended: not carried any more
-	b.conn("ssh-004", "", 0, -1, "", "")                        // unattributable
+	b.conn("ssh-004", "", 0, -1, "", "")                       // unattributable
 	got := Carrying(b.evs)
 	want := []Load{{Pod: "ns/gw-b", Connections: 2}, {Pod: "", Connections: 1}, {Pod: "ns/gw-a", Connections: 1}}
 	if !reflect.DeepEqual(got, want) {
