@@ -255,3 +255,103 @@ func TestHelpDocumentsExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// timelineOf reads verdict.json's timeline and the disruption events of the ledger.
+func timelineOrigin(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "verdict.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Timeline struct {
+			OriginKind string `json:"originKind"`
+		} `json:"timeline"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.Timeline.OriginKind
+}
+
+// --disrupt runs the disruption itself once the sessions are up: a real
+// haproxy soft stop passes, a hard stop fails, a command that fails makes
+// the run INCOMPLETE. The disruption is the reports' time origin.
+func TestProbeDisruptCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		command func(px *haproxytest.Proxy) string
+		code    int
+		outcome string
+		want    string // in the complete finding or the reasons
+	}{
+		{"haproxy soft stop passes", func(px *haproxytest.Proxy) string { return fmt.Sprintf("kill -USR1 %d", px.Pid()) }, 0, "PASS", "carried 5 connections"},
+		{"haproxy hard stop fails", func(px *haproxytest.Proxy) string { return fmt.Sprintf("kill -TERM %d", px.Pid()) }, 1, "FAIL", "carried 5 connections"},
+		{"failing command is incomplete", func(*haproxytest.Proxy) string { return "exit 7" }, 3, "INCOMPLETE", "disruption command exit 7 failed: exit status 7"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := sshdtest.Start(t, nil)
+			px := haproxytest.Start(t, haproxytest.TCP, srv.Addr)
+			kh := filepath.Join(t.TempDir(), "known_hosts")
+			sshdtest.WriteKnownHosts(t, kh, px.Addr, srv.HostKey)
+			out := t.TempDir()
+			res := cli(t, "probe", "--ssh", px.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", kh,
+				"--sessions", "5", "--lifetime", "4s", "--duration", "30s", "--disrupt-after", "500ms", "--disrupt", tc.command(px), "--out", out)
+			v := readVerdict(t, out)
+			all := strings.Join(v.IncompleteReasons, "; ")
+			for _, f := range v.Findings {
+				if f.Check == "complete" {
+					all += "; " + f.Message
+				}
+			}
+			if res.code != tc.code || v.Outcome != tc.outcome || !strings.Contains(all, tc.want) {
+				t.Fatalf("exit %d outcome %s (want %d %s), complete: %s\n%s%s", res.code, v.Outcome, tc.code, tc.outcome, all, res.stdout, res.stderr)
+			}
+			if k := timelineOrigin(t, out); k != "disruption-start" {
+				t.Errorf("timeline origin %q, want the disruption", k)
+			}
+		})
+	}
+}
+
+// --mark-on-signal: SIGUSR1 to the probe records a disruption marker, the
+// reports' time origin, for a disruption made by someone else.
+func TestProbeMarkOnSignal(t *testing.T) {
+	srv := sshdtest.Start(t, nil)
+	px := haproxytest.Start(t, haproxytest.TCP, srv.Addr)
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	sshdtest.WriteKnownHosts(t, kh, px.Addr, srv.HostKey)
+	out := t.TempDir()
+	r := startCLI(t, "probe", "--ssh", px.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", kh,
+		"--sessions", "3", "--lifetime", "3s", "--duration", "30s", "--mark-on-signal", "--out", out)
+	testsupport.Eventually(t, 15*time.Second, "the preflight and 3 sessions to open", func() bool { return strings.Count(srv.Output(), "open peer=") >= 4 })
+	if err := r.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if err := px.SoftStop(); err != nil {
+		t.Fatal(err)
+	}
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("exit %d\n%s", code, r)
+	}
+	if k := timelineOrigin(t, out); k != "disruption-start" {
+		t.Fatalf("timeline origin %q, want the marker", k)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "ledger.jsonl"))
+	if err != nil || !strings.Contains(string(b), `"action":"marker"`) {
+		t.Fatalf("ledger has no marker (%v)", err)
+	}
+}
+
+// A --disrupt that never got to run (the sessions ended first) is
+// INCOMPLETE, not a pass with "no disruption recorded".
+func TestProbeDisruptThatNeverRanIsIncomplete(t *testing.T) {
+	srv := sshdtest.Start(t, nil)
+	out := t.TempDir()
+	res := cli(t, "probe", "--ssh", srv.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", srv.KnownHosts,
+		"--sessions", "2", "--lifetime", "1s", "--duration", "30s", "--disrupt-after", "25s", "--disrupt", "true", "--out", out)
+	v := readVerdict(t, out)
+	if res.code != 3 || v.Outcome != "INCOMPLETE" || !strings.Contains(strings.Join(v.IncompleteReasons, " "), "--disrupt never ran") {
+		t.Fatalf("exit %d outcome %s reasons %q\n%s%s", res.code, v.Outcome, v.IncompleteReasons, res.stdout, res.stderr)
+	}
+}

@@ -37,6 +37,9 @@ type probeFlags struct {
 	maxDrops, maxDialFailures           int
 	minSuccess                          float64
 	set                                 []string // flags given on the command line
+	disrupt                             string
+	disruptAfter                        time.Duration
+	markOnSignal                        bool
 }
 
 // expect is what the verdict tolerates: nothing, unless a flag says so. The
@@ -72,6 +75,9 @@ func probeCmd(ctx context.Context, args []string) error {
 	fs.IntVar(&f.rate, "rate", 200, "load requests per second")
 	fs.DurationVar(&f.duration, "duration", 30*time.Second, "hard limit of the whole probe")
 	fs.StringVar(&f.out, "out", "", "DIR for ledger.jsonl, verdict.json, junit.xml, summary.md, report.html (required)")
+	fs.StringVar(&f.disrupt, "disrupt", "", "COMMAND run with sh -c once traffic is established (after --disrupt-after); its start, end and exit status are the run's disruption")
+	fs.DurationVar(&f.disruptAfter, "disrupt-after", 0, "wait this long after traffic is established before running --disrupt")
+	fs.BoolVar(&f.markOnSignal, "mark-on-signal", false, "record a disruption marker each time the probe gets SIGUSR1 (a disruption made by someone else)")
 	fs.IntVar(&f.maxDrops, "max-drops", 0, "drops tolerated before the verdict fails")
 	fs.IntVar(&f.maxDialFailures, "max-dial-failures", 0, "dial failures (refused, unreachable, timed out) tolerated before the verdict fails")
 	fs.Float64Var(&f.minSuccess, "min-success-ratio", 1, "fail when the HTTP/load success ratio drops below this (default: every request must succeed)")
@@ -100,6 +106,10 @@ func probeCmd(ctx context.Context, args []string) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(probes))
 	cut := make([]bool, len(probes)) // the probe was still running when --duration ended it
+	stopMarks := func() {}
+	if f.markOnSignal { // before any traffic: a SIGUSR1 must never find the default action
+		stopMarks = markOnSignal(runCtx, l)
+	}
 	for i, p := range probes {
 		wg.Add(1)
 		go func() {
@@ -108,7 +118,15 @@ func probeCmd(ctx context.Context, args []string) error {
 			cut[i] = runCtx.Err() != nil
 		}()
 	}
+	var side sync.WaitGroup
+	if f.disrupt != "" {
+		side.Add(1)
+		go func() { defer side.Done(); runDisruption(runCtx, l, probes, &f) }()
+	}
 	wg.Wait()
+	cancel() // the probes are done: a --disrupt command still running is cut
+	side.Wait()
+	stopMarks()
 	stopProgress()
 	for _, why := range f.incomplete(ctx, probes, errs, cut) {
 		if err := l.Add(ledger.Event{Kind: ledger.Incomplete, Probe: "probe", Error: why}); err != nil {
@@ -167,6 +185,15 @@ func (f *probeFlags) build() ([]probe.Probe, error) {
 	}
 	if f.maxDrops < 0 {
 		return nil, usagef("--max-drops: must be >= 0")
+	}
+	if f.disruptAfter < 0 {
+		return nil, usagef("--disrupt-after: must not be negative, got %s", f.disruptAfter)
+	}
+	if f.disruptAfter > 0 && f.disrupt == "" {
+		return nil, usagef("--disrupt-after: set without --disrupt")
+	}
+	if f.disruptAfter >= f.duration {
+		return nil, usagef("--disrupt-after: %s is not within --duration %s", f.disruptAfter, f.duration)
 	}
 	if f.maxDialFailures < 0 {
 		return nil, usagef("--max-dial-failures: must be >= 0")
