@@ -57,7 +57,7 @@ func gatewayRollout(drained bool) []ledger.Event {
 		}
 		b.conn(fmt.Sprintf("ssh-%03d", i), peer, -5000+i*10)
 	}
-	b.add(0, ledger.Event{Kind: ledger.DisruptionStart, Probe: "disrupt", Detail: map[string]string{"action": "rollout-restart"}})
+	b.add(0, ledger.Event{Kind: ledger.DisruptionStart, Probe: "disrupt", Detail: map[string]string{"action": "rollout-restart", "pods": "gateway-7d9f-a,gateway-7d9f-b"}})
 	b.pod(300, "drainproof-1/gateway-5c4b-c", "10.244.1.9")
 	b.podEvent(900, ledger.PodDeleting, "drainproof-1/gateway-7d9f-a")
 	b.podEvent(930, ledger.EndpointRemoved, "drainproof-1/gateway-7d9f-a")
@@ -123,4 +123,21 @@ func badRun() Result {
 	r := twinRun()
 	r.Run.Scenario, r.Run.TwinOf = "gateway-rollout-ssh-regressed", ""
 	return Judge(r.Run, goodExpect(), r.Events)
+}
+
+// incompleteRun is the good rollout interrupted (Ctrl-C) before the
+// disruption finished: the run engine's Incomplete event, no DisruptionDone.
+func incompleteRun() Result {
+	var evs []ledger.Event
+	for _, e := range gatewayRollout(true) {
+		if e.Time.Before(ms(2000)) {
+			evs = append(evs, e)
+		}
+	}
+	evs = append(evs, ledger.Event{Seq: int64(len(evs) + 1), Time: ms(2000), Kind: ledger.Incomplete, Probe: "run", Error: "interrupted (interrupt) before the run finished"})
+	return Judge(Run{
+		Scenario: "gateway-rollout-ssh", Profile: "manifests", Cluster: "drainproof", Namespace: "drainproof-3",
+		Started: ms(-8000), Finished: ms(2000),
+		Command: []string{"drainproof", "run", "--scenario", "gateway-rollout-ssh"},
+	}, goodExpect(), evs)
 }

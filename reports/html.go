@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/drainproof/drainproof/harness/verdict"
 )
 
 const htmlStyle = `body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#212121}
@@ -52,6 +54,13 @@ func outcomeHTML(r Result) string {
 func htmlRun(b *strings.Builder, i int, r Result) {
 	v := r.Verdict
 	fmt.Fprintf(b, "<section class=\"run\" id=\"run-%d\">\n<h2>%s — %s</h2>\n", i, esc(runName(r)), outcomeHTML(r))
+	if rs := v.IncompleteReasons; len(rs) > 0 {
+		b.WriteString("<p class=\"bad\">INCOMPLETE: this run cannot be judged, whatever its checks say:</p>\n<ul>\n")
+		for _, reason := range rs {
+			fmt.Fprintf(b, "<li>%s</li>\n", esc(reason))
+		}
+		b.WriteString("</ul>\n")
+	}
 	if r.Run.Description != "" {
 		fmt.Fprintf(b, "<p>%s</p>\n", esc(r.Run.Description))
 	}
@@ -83,7 +92,7 @@ func htmlRun(b *strings.Builder, i int, r Result) {
 		class := "ok"
 		if !f.Pass {
 			class = "bad"
-			if word == "fail (expected)" {
+			if word == "fail (expected)" || r.Verdict.Outcome == verdict.Incomplete && f.Check != verdict.CheckComplete {
 				class = "expected"
 			}
 		}

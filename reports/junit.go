@@ -44,7 +44,13 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitFailure `xml:"error,omitempty"` // the run could not be judged (INCOMPLETE)
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -55,7 +61,10 @@ type junitFailure struct {
 
 // JUnit writes rs as one JUnit document. For a known-bad twin only its
 // negative-control test case can fail: the checks it fails are expected to,
-// and say so in their system-out.
+// and say so in their system-out. An INCOMPLETE run's "complete" test case
+// is an <error> (the run could not be judged), and its other failed checks
+// are <skipped> with their message and evidence in system-out: a run that
+// could not be judged is neither a pass nor a failure.
 func JUnit(w io.Writer, rs ...Result) error {
 	doc := junitSuites{Name: "drainproof"}
 	var total float64
@@ -64,6 +73,7 @@ func JUnit(w io.Writer, rs ...Result) error {
 		doc.Suites = append(doc.Suites, s)
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
+		doc.Errors += s.Errors
 		total += r.Run.Duration().Seconds()
 	}
 	doc.Time = fmt.Sprintf("%.3f", total)
@@ -98,6 +108,7 @@ func junitSuiteOf(r Result) junitSuite {
 		class = "drainproof." + r.Run.Profile + "." + runName(r)
 	}
 	twin := isTwin(r) && r.Verdict.Control != nil
+	incomplete := r.Verdict.Outcome == verdict.Incomplete
 	seen := map[string]int{}
 	for _, f := range r.Verdict.Findings {
 		name := f.Check
@@ -117,6 +128,13 @@ func junitSuiteOf(r Result) junitSuite {
 		switch {
 		case f.Pass:
 			c.SystemOut = f.Message
+		case f.Check == verdict.CheckComplete:
+			c.Error = &junitFailure{Message: f.Message, Type: "incomplete", Body: evidenceText(r, f)}
+			s.Errors++
+		case incomplete:
+			c.Skipped = &junitSkipped{Message: "not judged: the run is incomplete"}
+			c.SystemOut = f.Message + "\n" + evidenceText(r, f)
+			s.Skipped++
 		case twin && f.Check != verdict.CheckControl:
 			c.SystemOut = "expected failure of a known-bad twin: " + f.Message + "\n" + evidenceText(r, f)
 		default:

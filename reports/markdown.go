@@ -45,6 +45,13 @@ func Markdown(w io.Writer, rs ...Result) error {
 func markdownRun(b *strings.Builder, r Result, h string) {
 	v := r.Verdict
 	fmt.Fprintf(b, "%s drainproof: %s — %s\n\n", h, runName(r), OutcomeOf(r).Word)
+	if rs := v.IncompleteReasons; len(rs) > 0 {
+		b.WriteString("**INCOMPLETE**: this run cannot be judged, whatever its checks say:\n\n")
+		for _, reason := range rs {
+			fmt.Fprintf(b, "- %s\n", reason)
+		}
+		b.WriteString("\n")
+	}
 	if r.Run.Description != "" {
 		fmt.Fprintf(b, "%s\n\n", r.Run.Description)
 	}
@@ -132,6 +139,10 @@ func passWord(r Result, f verdict.Finding) string {
 	switch {
 	case f.Pass:
 		return "pass"
+	case f.Check == verdict.CheckComplete:
+		return "**INCOMPLETE**"
+	case r.Verdict.Outcome == verdict.Incomplete:
+		return "not judged (incomplete run)"
 	case r.Verdict.Control != nil && f.Check != verdict.CheckControl:
 		return "fail (expected)"
 	}
@@ -187,7 +198,7 @@ func timelineLines(r Result) []string {
 			g.n++
 			g.last = rel(r, ev.Time)
 			g.causes[orDash(ev.Cause)]++
-		case ev.Kind == ledger.DisruptionStart || ev.Kind == ledger.DisruptionDone || ev.Kind == ledger.PodReady ||
+		case ev.Kind == ledger.DisruptionStart || ev.Kind == ledger.DisruptionDone || ev.Kind == ledger.Incomplete || ev.Kind == ledger.PodReady ||
 			ev.Kind == ledger.PodNotReady || isMarkerKind(ev.Kind):
 			flush()
 			out = append(out, fmt.Sprintf("%-9s %s", rel(r, ev.Time), describe(ev)))

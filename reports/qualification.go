@@ -32,6 +32,10 @@ const (
 	// the L4 Envoy stand-in — a result class of its own, never a pass on
 	// real Envoy. A report with any such result is at best this, not pass.
 	ResultPassStandIn = "pass-on-stand-in"
+	// ResultIncomplete: the run could not be judged (interrupted, nothing
+	// disrupted, nothing carried); Message gives the reasons. Counted apart
+	// from failures, never as a pass.
+	ResultIncomplete = "incomplete"
 )
 
 // Scenario kinds in a qualification report.
@@ -68,15 +72,18 @@ type Implementation struct {
 }
 
 // Summary counts results. Result is pass only when every scenario passed and
-// every negative control held.
+// every negative control held; fail when any failed; otherwise incomplete
+// when any could not be judged.
 type Summary struct {
-	Result           string   `json:"result" yaml:"result"`
-	Scenarios        int      `json:"scenarios" yaml:"scenarios"`
-	Passed           int      `json:"passed" yaml:"passed"`
-	Failed           int      `json:"failed" yaml:"failed"`
-	NegativeControls int      `json:"negativeControls" yaml:"negativeControls"`
-	ControlsHeld     int      `json:"controlsHeld" yaml:"controlsHeld"`
-	FailedScenarios  []string `json:"failedScenarios,omitempty" yaml:"failedScenarios,omitempty"`
+	Result              string   `json:"result" yaml:"result"`
+	Scenarios           int      `json:"scenarios" yaml:"scenarios"`
+	Passed              int      `json:"passed" yaml:"passed"`
+	Failed              int      `json:"failed" yaml:"failed"`
+	Incomplete          int      `json:"incomplete" yaml:"incomplete"`
+	NegativeControls    int      `json:"negativeControls" yaml:"negativeControls"`
+	ControlsHeld        int      `json:"controlsHeld" yaml:"controlsHeld"`
+	FailedScenarios     []string `json:"failedScenarios,omitempty" yaml:"failedScenarios,omitempty"`
+	IncompleteScenarios []string `json:"incompleteScenarios,omitempty" yaml:"incompleteScenarios,omitempty"`
 	// PassedOnStandIn counts the passes (among Passed) whose data plane was
 	// a stand-in: they qualify the control plane and drain logic, not Envoy.
 	PassedOnStandIn int `json:"passedOnStandIn,omitempty" yaml:"passedOnStandIn,omitempty"`
@@ -126,22 +133,29 @@ func Qualify(header QualificationReport, rs []Result) QualificationReport {
 				q.Summary.ControlsHeld++
 			}
 		}
-		if sr.Result == ResultPass || sr.Result == ResultPassStandIn {
+		switch sr.Result {
+		case ResultPass, ResultPassStandIn:
 			q.Summary.Passed++
 			if sr.Result == ResultPassStandIn {
 				q.Summary.PassedOnStandIn++
 			}
-		} else {
+		case ResultIncomplete:
+			q.Summary.Incomplete++
+			q.Summary.IncompleteScenarios = append(q.Summary.IncompleteScenarios, sr.Name)
+		default:
 			q.Summary.Failed++
 			q.Summary.FailedScenarios = append(q.Summary.FailedScenarios, sr.Name)
 		}
 	}
-	q.Summary.Result = ResultPass
-	if q.Summary.PassedOnStandIn > 0 {
-		q.Summary.Result = ResultPassStandIn
-	}
-	if q.Summary.Failed > 0 || q.Summary.Scenarios == 0 {
+	switch {
+	case q.Summary.Failed > 0 || q.Summary.Scenarios == 0:
 		q.Summary.Result = ResultFail
+	case q.Summary.Incomplete > 0:
+		q.Summary.Result = ResultIncomplete
+	case q.Summary.PassedOnStandIn > 0:
+		q.Summary.Result = ResultPassStandIn
+	default:
+		q.Summary.Result = ResultPass
 	}
 	return q
 }
@@ -156,7 +170,7 @@ func scenarioResult(r Result) ScenarioResult {
 	seen := map[string]bool{}
 	var msgs []string
 	for _, f := range v.Findings {
-		if !f.Pass && f.Check != verdict.CheckControl && !seen[f.Check] {
+		if !f.Pass && f.Check != verdict.CheckControl && f.Check != verdict.CheckComplete && !seen[f.Check] {
 			seen[f.Check] = true
 			sr.FailedChecks = append(sr.FailedChecks, f.Check)
 			msgs = append(msgs, f.Message)
@@ -171,7 +185,11 @@ func scenarioResult(r Result) ScenarioResult {
 		sr.Message = strings.Join(msgs, "; ")
 	}
 	sr.Result = ResultFail
-	if OutcomeOf(r).OK {
+	switch {
+	case v.Outcome == verdict.Incomplete:
+		sr.Result = ResultIncomplete
+		sr.Message = "incomplete: " + strings.Join(v.IncompleteReasons, "; ")
+	case OutcomeOf(r).OK:
 		sr.Result = ResultPass
 		if r.Run.DataPlane != nil && r.Run.DataPlane.StandIn {
 			sr.Result = ResultPassStandIn

@@ -235,3 +235,21 @@ func TestQualificationStandInIsNeverAPlainPass(t *testing.T) {
 		t.Errorf("summary.md does not label the stand-in:\n%s", md.String())
 	}
 }
+
+// An incomplete run is counted apart, with its reason; it is never a pass,
+// and a suite with no failure but an incomplete run is "incomplete".
+func TestQualificationCountsIncompleteApart(t *testing.T) {
+	q := Qualify(header(), []Result{goodRun(), twinRun(), incompleteRun()})
+	s := q.Summary
+	if s.Result != ResultIncomplete || s.Passed != 2 || s.Failed != 0 || s.Incomplete != 1 ||
+		strings.Join(s.IncompleteScenarios, ",") != "gateway-rollout-ssh" || len(s.FailedScenarios) != 0 {
+		t.Fatalf("summary %+v", s)
+	}
+	r := q.Results[2]
+	if r.Result != ResultIncomplete || !strings.Contains(r.Message, "interrupted (interrupt)") {
+		t.Fatalf("incomplete result %+v", r)
+	}
+	if q := Qualify(header(), []Result{incompleteRun(), badRun()}); q.Summary.Result != ResultFail || q.Summary.Failed != 1 || q.Summary.Incomplete != 1 {
+		t.Fatalf("a failure wins over incomplete: %+v", q.Summary)
+	}
+}

@@ -50,7 +50,7 @@ func readFile(t *testing.T, dir, name string) []byte {
 }
 
 func TestWriteRunMatchesGoldenFiles(t *testing.T) {
-	for name, r := range map[string]Result{"good": goodRun(), "twin": twinRun(), "bad": badRun()} {
+	for name, r := range map[string]Result{"good": goodRun(), "twin": twinRun(), "bad": badRun(), "incomplete": incompleteRun()} {
 		dir := t.TempDir()
 		if err := WriteResult(dir, r); err != nil {
 			t.Fatal(err)
@@ -68,7 +68,7 @@ func TestWriteRunMatchesGoldenFiles(t *testing.T) {
 
 func TestWriteSuiteMatchesGoldenFiles(t *testing.T) {
 	dir := t.TempDir()
-	if err := WriteSuite(dir, []Result{goodRun(), twinRun(), badRun()}); err != nil {
+	if err := WriteSuite(dir, []Result{goodRun(), twinRun(), badRun(), incompleteRun()}); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{SummaryFile, JUnitFile, VerdictsFile} {
@@ -287,6 +287,8 @@ func TestOutboundRunRendersItsCalls(t *testing.T) {
 		b.add(120+i*200, e)
 	}
 	b.podEvent(1200, ledger.ContainerExited, "ns/caller-1", "container", "caller")
+	b.podEvent(1300, ledger.PodGone, "ns/caller-1")
+	b.add(1300, ledger.Event{Kind: ledger.DisruptionDone, Probe: "disrupt", Detail: map[string]string{"action": "delete"}})
 	exp := verdict.Expect{MinOutboundSuccess: floatp(0.99), OutboundContainer: "caller",
 		ExpectFailure: &verdict.NegativeControl{FailChecks: []string{verdict.CheckOutboundSuccess}}}
 	r := Judge(Run{Scenario: "sidecar-outbound-classic", TwinOf: "sidecar-outbound-native"}, exp, b.evs)
@@ -307,3 +309,54 @@ func TestOutboundRunRendersItsCalls(t *testing.T) {
 }
 
 func floatp(v float64) *float64 { return &v }
+
+// An INCOMPLETE run is neither a pass nor a failure in JUnit: its "complete"
+// test case is an <error> carrying the reasons, counted in errors.
+func TestIncompleteRunIsAJUnitErrorWithItsReasons(t *testing.T) {
+	r := incompleteRun()
+	if r.Verdict.Outcome != verdict.Incomplete {
+		t.Fatalf("outcome %s", r.Verdict.Outcome)
+	}
+	var b bytes.Buffer
+	if err := JUnit(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Errors   int `xml:"errors,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Errors int `xml:"errors,attr"`
+			Cases  []struct {
+				Name  string `xml:"name,attr"`
+				Error *struct {
+					Message string `xml:"message,attr"`
+					Type    string `xml:"type,attr"`
+				} `xml:"error"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Errors != 1 || doc.Failures != 0 || doc.Suites[0].Errors != 1 {
+		t.Fatalf("errors %d failures %d:\n%s", doc.Errors, doc.Failures, b.String())
+	}
+	c := doc.Suites[0].Cases[0]
+	if c.Name != verdict.CheckComplete || c.Error == nil || c.Failure != nil || c.Error.Type != "incomplete" ||
+		!strings.Contains(c.Error.Message, "interrupted (interrupt)") || !strings.Contains(c.Error.Message, "never finished") {
+		t.Fatalf("first test case %+v", c)
+	}
+	for name, render := range map[string]func(*bytes.Buffer) error{
+		"summary.md":  func(w *bytes.Buffer) error { return Markdown(w, r) },
+		"report.html": func(w *bytes.Buffer) error { return HTML(w, r) },
+	} {
+		var out bytes.Buffer
+		if err := render(&out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "this run cannot be judged") || !strings.Contains(out.String(), "interrupted (interrupt) before the run finished") {
+			t.Errorf("%s does not say why the run is incomplete:\n%s", name, out.String())
+		}
+	}
+}

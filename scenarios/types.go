@@ -119,6 +119,11 @@ type Disruption struct {
 	// Grace overrides the pod's terminationGracePeriodSeconds for delete (nil: the pod's own).
 	Grace   *int64   `json:"grace,omitempty"`
 	Timeout Duration `json:"timeout,omitempty"` // how long "done" may take (default 3m)
+	// Pick chooses the victims of delete, force-delete and evict among the
+	// target's pods, by what they carry once traffic reached every ready pod:
+	// "busiest" (default: the pod carrying the most probe connections, then
+	// requests) or "all". What each pod carried is recorded in the ledger.
+	Pick string `json:"pick,omitempty"`
 }
 
 // Profiles are the systems under test drainproof knows how to install.
@@ -131,6 +136,12 @@ func (s *Scenario) ProfileName() string {
 	}
 	return s.Profile
 }
+
+// Pick values of Disruption.Pick.
+const (
+	PickBusiest = "busiest"
+	PickAll     = "all"
+)
 
 // Actions are the disruptions drainproof knows.
 var Actions = []string{"rollout-restart", "delete", "force-delete", "evict", "scale-zero"}

@@ -154,6 +154,12 @@ func (d Disruption) validate() error {
 			return fmt.Errorf("target: %s needs pods/LABEL=VALUE, got %q", d.Action, d.Target)
 		}
 	}
+	if d.Pick != "" && d.Pick != PickBusiest && d.Pick != PickAll {
+		return fmt.Errorf("pick: must be %q or %q, got %q", PickBusiest, PickAll, d.Pick)
+	}
+	if d.Pick != "" && kind != "pods" {
+		return fmt.Errorf("pick: applies to pods/ targets (delete, force-delete, evict), not %s", d.Action)
+	}
 	if d.Grace != nil && *d.Grace < 0 {
 		return fmt.Errorf("grace: must be >= 0")
 	}

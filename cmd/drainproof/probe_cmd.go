@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,8 +34,28 @@ type probeFlags struct {
 	loadURL                             string
 	rate                                int
 	out                                 string
-	maxDrops                            int
+	maxDrops, maxDialFailures           int
 	minSuccess                          float64
+	set                                 []string // flags given on the command line
+	disrupt                             string
+	disruptAfter                        time.Duration
+	markOnSignal                        bool
+}
+
+// expect is what the verdict tolerates: nothing, unless a flag says so. The
+// defaults of --max-dial-failures and --min-success-ratio are the verdict's
+// own (verdict.Expect: 0 once a probe dialled, 1.0 once there were requests),
+// so only flags given are passed on: a --min-success-ratio set on an SSH-only
+// probe would otherwise fail for want of requests.
+func (f *probeFlags) expect() verdict.Expect {
+	exp := verdict.Expect{MaxDrops: &f.maxDrops}
+	if slices.Contains(f.set, "max-dial-failures") {
+		exp.MaxDialFailures = &f.maxDialFailures
+	}
+	if slices.Contains(f.set, "min-success-ratio") {
+		exp.MinSuccessRatio = &f.minSuccess
+	}
+	return exp
 }
 
 func probeCmd(ctx context.Context, args []string) error {
@@ -54,11 +75,16 @@ func probeCmd(ctx context.Context, args []string) error {
 	fs.IntVar(&f.rate, "rate", 200, "load requests per second")
 	fs.DurationVar(&f.duration, "duration", 30*time.Second, "hard limit of the whole probe")
 	fs.StringVar(&f.out, "out", "", "DIR for ledger.jsonl, verdict.json, junit.xml, summary.md, report.html (required)")
+	fs.StringVar(&f.disrupt, "disrupt", "", "COMMAND run with sh -c once traffic is established (after --disrupt-after); its start, end and exit status are the run's disruption")
+	fs.DurationVar(&f.disruptAfter, "disrupt-after", 0, "wait this long after traffic is established before running --disrupt")
+	fs.BoolVar(&f.markOnSignal, "mark-on-signal", false, "record a disruption marker each time the probe gets SIGUSR1 (a disruption made by someone else)")
 	fs.IntVar(&f.maxDrops, "max-drops", 0, "drops tolerated before the verdict fails")
-	fs.Float64Var(&f.minSuccess, "min-success-ratio", -1, "fail when the HTTP/load success ratio drops below this (default: not judged)")
+	fs.IntVar(&f.maxDialFailures, "max-dial-failures", 0, "dial failures (refused, unreachable, timed out) tolerated before the verdict fails")
+	fs.Float64Var(&f.minSuccess, "min-success-ratio", 1, "fail when the HTTP/load success ratio drops below this (default: every request must succeed)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	fs.Visit(func(fl *flag.Flag) { f.set = append(f.set, fl.Name) })
 	probes, err := f.build()
 	if err != nil {
 		return err
@@ -79,35 +105,65 @@ func probeCmd(ctx context.Context, args []string) error {
 	stopProgress := startProgress(probes, started)
 	var wg sync.WaitGroup
 	errs := make([]error, len(probes))
+	cut := make([]bool, len(probes)) // the probe was still running when --duration ended it
+	stopMarks := func() {}
+	if f.markOnSignal { // before any traffic: a SIGUSR1 must never find the default action
+		stopMarks = markOnSignal(runCtx, l)
+	}
 	for i, p := range probes {
 		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = p.Run(runCtx, l) }()
+		go func() {
+			defer wg.Done()
+			errs[i] = p.Run(runCtx, l)
+			cut[i] = runCtx.Err() != nil
+		}()
+	}
+	var side sync.WaitGroup
+	if f.disrupt != "" {
+		side.Add(1)
+		go func() { defer side.Done(); runDisruption(runCtx, l, probes, &f) }()
 	}
 	wg.Wait()
+	cancel() // the probes are done: a --disrupt command still running is cut
+	side.Wait()
+	stopMarks()
 	stopProgress()
+	for _, why := range f.incomplete(ctx, probes, errs, cut) {
+		if err := l.Add(ledger.Event{Kind: ledger.Incomplete, Probe: "probe", Error: why}); err != nil {
+			return err
+		}
+	}
 	if err := l.Close(); err != nil {
 		return err
 	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	exp := verdict.Expect{MaxDrops: &f.maxDrops}
-	if f.minSuccess >= 0 {
-		exp.MinSuccessRatio = &f.minSuccess
-	}
+	exp := f.expect()
 	v := verdict.Evaluate(exp, l.Events())
 	meta := reports.Run{Scenario: "probe", Description: "attach mode: " + f.targets(), Started: started, Finished: time.Now(), Command: os.Args}
 	if err := reports.WriteRun(f.out, meta, exp, v, l.Events()); err != nil {
 		return err
 	}
 	printVerdict(v, f.out)
+	return outcomeError(v)
+}
+
+// incomplete says why the probe's run cannot be judged (nil when it can):
+// interrupted by a signal, a probe failing, or --duration ending sessions
+// that --lifetime meant to live longer. With --lifetime unset the sessions
+// are meant to live until --duration, so reaching it is the plan.
+func (f *probeFlags) incomplete(ctx context.Context, probes []probe.Probe, errs []error, cut []bool) []string {
+	var out []string
 	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted: %w", ctx.Err())
+		out = append(out, fmt.Sprintf("interrupted (%v) before the probe finished", context.Cause(ctx)))
 	}
-	if !v.Pass {
-		return errVerdictFailed
+	for i, p := range probes {
+		if errs[i] != nil {
+			out = append(out, fmt.Sprintf("%s probe failed: %v", p.Name(), errs[i]))
+		}
+		if ctx.Err() == nil && cut[i] && f.lifetime > 0 && f.lifetime < f.duration {
+			out = append(out, fmt.Sprintf("--duration %s reached while %s connections were still meant to live (--lifetime %s)", f.duration, p.Name(), f.lifetime))
+		}
 	}
-	return nil
+	return out
 }
 
 // build validates the flags and constructs the probes; every error names a flag.
@@ -124,8 +180,26 @@ func (f *probeFlags) build() ([]probe.Probe, error) {
 	if f.lifetime < 0 {
 		return nil, usagef("--lifetime: must be > 0, got %s", f.lifetime)
 	}
+	if f.lifetime > f.duration {
+		return nil, usagef("--lifetime: %s is longer than --duration %s (the probe would cut every session short)", f.lifetime, f.duration)
+	}
 	if f.maxDrops < 0 {
 		return nil, usagef("--max-drops: must be >= 0")
+	}
+	if f.disruptAfter < 0 {
+		return nil, usagef("--disrupt-after: must not be negative, got %s", f.disruptAfter)
+	}
+	if f.disruptAfter > 0 && f.disrupt == "" {
+		return nil, usagef("--disrupt-after: set without --disrupt")
+	}
+	if f.disruptAfter >= f.duration {
+		return nil, usagef("--disrupt-after: %s is not within --duration %s", f.disruptAfter, f.duration)
+	}
+	if f.maxDialFailures < 0 {
+		return nil, usagef("--max-dial-failures: must be >= 0")
+	}
+	if !(f.minSuccess >= 0 && f.minSuccess <= 1) {
+		return nil, usagef("--min-success-ratio: must be within [0, 1], got %v", f.minSuccess)
 	}
 	life := f.lifetime
 	if life == 0 {
@@ -201,17 +275,17 @@ func startProgress(ps []probe.Probe, started time.Time) (stop func()) {
 }
 
 func printVerdict(v verdict.Verdict, out string) {
-	status := "PASS"
-	if !v.Pass {
-		status = "FAIL"
-	}
+	status := string(v.Outcome)
 	fmt.Printf("%s: %d connections, %d drops, %d stalls, %d dial failures, %d requests (%d errors); report in %s\n",
 		status, v.Connections, v.Drops, v.Stalls, v.DialFailures, v.Requests, v.Errors, out)
 	if o := v.Outbound; o != nil {
 		fmt.Printf("  outbound calls: %d, %d inside a drain window, %d of them succeeded (%.3f)\n", o.Calls, o.InWindow, o.Succeeded, o.Ratio)
 	}
+	for _, r := range v.IncompleteReasons {
+		fmt.Printf("  - incomplete: %s\n", r)
+	}
 	for _, f := range v.Findings {
-		if !f.Pass {
+		if !f.Pass && f.Check != verdict.CheckComplete {
 			fmt.Printf("  - %s: %s\n", f.Check, f.Message)
 		}
 	}

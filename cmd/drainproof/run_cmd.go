@@ -82,14 +82,11 @@ func runCmd(ctx context.Context, args []string) error {
 			}
 			return err
 		}
-		// The run was cut short after traffic started: report, then fail.
+		// The run was cut short after traffic started: the engine recorded
+		// why in the ledger, so the verdict is INCOMPLETE (exit 3).
 		fmt.Fprintf(os.Stderr, "drainproof run: %v\n", err)
-		return errVerdictFailed
 	}
-	if !res.Verdict.Pass {
-		return errVerdictFailed
-	}
-	return nil
+	return outcomeError(res.Verdict)
 }
 
 func reportCmd(ctx context.Context, args []string) error {

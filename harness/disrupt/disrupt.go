@@ -13,13 +13,19 @@
 //	rollout-restart deployment/NAME  stamp the pod template; done when every old pod
 //	                                 is gone and the new ReplicaSet serves every replica
 //	scale-zero      deployment/NAME  scale to 0; done when every pod is gone
-//	delete          pods/LABEL=VALUE delete the first matching pod (Grace, or the pod's own)
+//	delete          pods/LABEL=VALUE delete the pod Pick chooses (Grace, or the pod's own)
 //	force-delete    pods/LABEL=VALUE delete with grace 0: the pod leaves the API at once,
 //	                                 its container is stopped afterwards by the kubelet,
 //	                                 which the API never reports (no ContainerExited)
 //	evict           pods/LABEL=VALUE the Eviction API (policy/v1), as `kubectl drain` does:
 //	                                 a PodDisruptionBudget refusal is retried until the
 //	                                 timeout, then reported naming the budget
+//
+// Before any action the disruption waits (up to Settle) until the probes'
+// traffic reached every pod of its target, read from the ledger with the
+// verdict's attribution rule, and records in DisruptionStart what each pod
+// carried (Detail["carried"]) and the pods it stops (Detail["pods"]). Pod
+// actions stop the pod Pick chooses: the busiest (default) or all of them.
 package disrupt
 
 import (
@@ -45,6 +51,8 @@ type Spec struct {
 	Target  string
 	Grace   *int64
 	Timeout time.Duration
+	Pick    string        // pod actions: PickBusiest (default) or PickAll
+	Settle  time.Duration // how long traffic may take to reach every pod (default DefaultSettle)
 }
 
 // pollEvery is how often a done condition is re-read from the API.
@@ -69,28 +77,48 @@ func Do(ctx context.Context, cs kubernetes.Interface, ns string, spec Spec, l *l
 		}
 		_ = l.Add(ledger.Event{Kind: k, Probe: "disrupt", Detail: d})
 	}
+	if spec.Settle <= 0 {
+		spec.Settle = DefaultSettle
+	}
+	if spec.Pick == "" {
+		spec.Pick = PickBusiest
+	}
+	settled := func(pods []string) map[string]string {
+		c := settle(ctx, l, ns, pods, spec.Settle)
+		return map[string]string{"carried": carriedText(pods, c)}
+	}
 	switch {
 	case kind == "deployment" && spec.Action == "rollout-restart":
 		victims, err = podsOf(ctx, cs, ns, name)
 		if err == nil {
-			record(ledger.DisruptionStart, map[string]string{"pods": strings.Join(victims, ",")})
+			d := settled(victims)
+			d["pods"] = strings.Join(victims, ",")
+			record(ledger.DisruptionStart, d)
 			err = rolloutRestart(ctx, cs, ns, name)
 		}
 	case kind == "deployment" && spec.Action == "scale-zero":
 		victims, err = podsOf(ctx, cs, ns, name)
 		if err == nil {
-			record(ledger.DisruptionStart, map[string]string{"pods": strings.Join(victims, ",")})
+			d := settled(victims)
+			d["pods"] = strings.Join(victims, ",")
+			record(ledger.DisruptionStart, d)
 			err = scaleZero(ctx, cs, ns, name)
 		}
 	case kind == "pods" && (spec.Action == "delete" || spec.Action == "force-delete" || spec.Action == "evict"):
-		var pod string
-		pod, err = firstPod(ctx, cs, ns, name)
+		var pods []string
+		pods, err = listPods(ctx, cs, ns, name)
 		if err == nil {
-			victims = []string{pod}
-			record(ledger.DisruptionStart, map[string]string{"pods": pod})
-			err = stopPod(ctx, cs, ns, pod, spec, func(msg string) {
-				_ = l.Add(ledger.Event{Kind: ledger.Note, Probe: "disrupt", Pod: ns + "/" + pod, Detail: map[string]string{"action": spec.Action, "note": msg}})
-			})
+			c := settle(ctx, l, ns, pods, spec.Settle)
+			victims = choose(spec.Pick, pods, c)
+			record(ledger.DisruptionStart, map[string]string{"pods": strings.Join(victims, ","), "pick": spec.Pick, "carried": carriedText(pods, c)})
+			for _, pod := range victims {
+				err = stopPod(ctx, cs, ns, pod, spec, func(msg string) {
+					_ = l.Add(ledger.Event{Kind: ledger.Note, Probe: "disrupt", Pod: ns + "/" + pod, Detail: map[string]string{"action": spec.Action, "note": msg}})
+				})
+				if err != nil {
+					break
+				}
+			}
 		}
 	default:
 		err = fmt.Errorf("disruption: action %q does not apply to target %q", spec.Action, spec.Target)
@@ -142,14 +170,6 @@ func listPods(ctx context.Context, cs kubernetes.Interface, ns, selector string)
 		return nil, fmt.Errorf("no running pods match %q", selector)
 	}
 	return out, nil
-}
-
-func firstPod(ctx context.Context, cs kubernetes.Interface, ns, selector string) (string, error) {
-	pods, err := listPods(ctx, cs, ns, selector)
-	if err != nil {
-		return "", err
-	}
-	return pods[0], nil
 }
 
 // rolloutRestart does what `kubectl rollout restart` does: stamp the pod

@@ -223,3 +223,38 @@ func TestNoMatchingPodIsAClearError(t *testing.T) {
 		t.Errorf("%d disruption-start events for a disruption that found no pod", n)
 	}
 }
+
+// The victim of a pod action is the pod carrying the probes' traffic (pick
+// busiest, the default), not the first by name, and DisruptionStart records
+// what each pod carried; pick all stops every pod.
+func TestPickChoosesByWhatPodsCarry(t *testing.T) {
+	ctx := testCtx(t)
+	a := newApp(ctx, t, 2, nil)
+	names := a.names()
+	busy := names[1]
+	for i, pod := range names {
+		for j := 0; j <= i*2; j++ { // names[0] carries 1 connection, names[1] carries 3
+			id := pod + "-conn-" + string(rune('a'+j))
+			_ = a.l.Add(ledger.Event{Kind: ledger.Dial, Probe: "ssh", Conn: id})
+			_ = a.l.Add(ledger.Event{Kind: ledger.Established, Probe: "ssh", Conn: id, Pod: a.ns + "/" + pod})
+		}
+	}
+	if _, err := a.do(ctx, t, disrupt.Spec{Action: "evict", Target: "pods/app=web"}); err != nil {
+		t.Fatal(err)
+	}
+	checkDrained(t, a, []string{busy}, drainWant{grace: "30s", exited: true, disruption: "EvictionByEvictionAPI"})
+	for _, e := range a.l.Events() {
+		if e.Kind == ledger.DisruptionStart {
+			want := names[0] + "=1 connections/0 requests," + busy + "=3 connections/0 requests"
+			if e.Detail["pods"] != busy || e.Detail["pick"] != disrupt.PickBusiest || e.Detail["carried"] != want {
+				t.Fatalf("disruption-start detail %v, want pods=%s carried=%s", e.Detail, busy, want)
+			}
+		}
+	}
+
+	b := newApp(ctx, t, 2, nil)
+	if _, err := b.do(ctx, t, disrupt.Spec{Action: "delete", Target: "pods/app=web", Pick: disrupt.PickAll}); err != nil {
+		t.Fatal(err)
+	}
+	checkDrained(t, b, b.names(), drainWant{grace: "30s", exited: true})
+}

@@ -146,6 +146,11 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	l := ledger.New(sink)
 	res = &Result{Namespace: ns, Started: time.Now()}
 	defer func() {
+		// Whatever cut the run short is said in the ledger before it closes,
+		// so the verdict (and `drainproof report` later) is INCOMPLETE.
+		if why := incompleteReason(ctx, err); why != "" {
+			_ = l.Add(ledger.Event{Kind: ledger.Incomplete, Probe: "run", Error: why})
+		}
 		if cerr := l.Close(); cerr != nil {
 			err = errors.Join(err, cerr)
 		}
@@ -175,7 +180,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	d := s.Disruption
 	fmt.Fprintf(o.Log, "disruption: %s %s\n", d.Action, d.Target)
-	derr := disrupt.Do(runCtx, cs, ns, disrupt.Spec{Action: d.Action, Target: d.Target, Grace: d.Grace, Timeout: d.DisruptionTimeout()}, l)
+	derr := disrupt.Do(runCtx, cs, ns, disrupt.Spec{Action: d.Action, Target: d.Target, Grace: d.Grace, Timeout: d.DisruptionTimeout(), Pick: d.Pick}, l)
 	if derr != nil {
 		fmt.Fprintf(o.Log, "disruption failed: %v\n", derr)
 		stop()
@@ -198,4 +203,18 @@ func namespaceFor(scenario string) string {
 		name = name[:40]
 	}
 	return "dp-" + strings.TrimSuffix(name, "-") + "-" + hex.EncodeToString(b)
+}
+
+// incompleteReason says why a run that reached traffic cannot be judged:
+// interrupted (Ctrl-C, SIGTERM: ctx's cause), or err (the scenario timeout,
+// a disruption that failed, probes that never reached steady state, a probe
+// error). "" when the run finished.
+func incompleteReason(ctx context.Context, err error) string {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Sprintf("interrupted (%v) before the run finished", context.Cause(ctx))
+	case err != nil:
+		return "run cut short: " + err.Error()
+	}
+	return ""
 }

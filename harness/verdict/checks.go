@@ -183,10 +183,11 @@ func checkSuccessRatio(exp Expect, v *Verdict, evs []ledger.Event) []Finding {
 	if len(reqs) > 0 {
 		v.SuccessRatio = worstWindow(reqs, v.Timeline.Origin, w)
 	}
-	if exp.MinSuccessRatio == nil {
+	minp := exp.minSuccessRatio(len(reqs) > 0)
+	if minp == nil {
 		return nil
 	}
-	min := *exp.MinSuccessRatio
+	min := *minp
 	if len(reqs) == 0 {
 		return []Finding{{Check: CheckSuccessRatio, Pass: false, Message: fmt.Sprintf("no requests or hits recorded: success ratio >= %.3f cannot be judged", min)}}
 	}

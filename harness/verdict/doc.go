@@ -6,16 +6,22 @@
 //
 // The checks, in the order findings are reported:
 //
+//   - complete: whether the run can be judged at all (complete.go): no
+//     ledger.Incomplete event, every probe established something, every
+//     disruption finished, deleted the pods it named, and those pods carried
+//     traffic. When it fails the Outcome is INCOMPLETE, never a pass.
 //   - drops: connections whose first end is a Drop (one per connection),
 //     at most MaxDrops (default 0). One summary finding, then one finding per
 //     drop (the first EvidenceCap) with the connection's established event,
 //     the carrying pod's latest lifecycle event at or before the drop, the
 //     pod's PodDeleting and the drop itself.
-//   - stalls, dial-failures: counts, judged only when MaxStalls /
-//     MaxDialFailures are set.
+//   - stalls: a count, judged only when MaxStalls is set.
+//   - dial-failures: a count, at most MaxDialFailures (default 0 once any
+//     probe dialled).
 //   - success-ratio: Request and Hit events succeed when they have no Error,
-//     no Cause and a Code below 400; the ratio must hold in every Window
-//     (aligned to the timeline origin); the worst window is reported.
+//     no Cause and a Code below 400; the ratio (MinSuccessRatio, default 1.0
+//     once there are requests) must hold in every Window (aligned to the
+//     timeline origin); the worst window is reported.
 //   - outbound-success: Outbound events inside their own pod's drain window
 //     (PodDeleting → ContainerExited of OutboundContainer); calls outside
 //     any window are counted but not judged.

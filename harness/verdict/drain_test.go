@@ -14,7 +14,7 @@ import (
 // app's exit fail but are outside the drain window; inside it, 4 of 5 succeed.
 func callerPod() *book {
 	b := &book{}
-	b.pod(-3000, "ns/app-1", "10.0.1.1").disruption(0)
+	b.pod(-3000, "ns/app-1", "10.0.1.1").victims(0, "delete", "app-1")
 	b.outbound(500, "ns/app-1", false).outbound(900, "app-1", false)
 	b.podEvent(1000, ledger.PodDeleting, "ns/app-1")
 	b.exit(1100, "ns/app-1", "sidecar")
@@ -26,7 +26,7 @@ func callerPod() *book {
 	b.exit(5000, "ns/app-1", "caller")
 	b.outbound(5001, "ns/app-1", false)
 	b.outbound(6000, "", false) // no pod: never in a window
-	return b
+	return b.podEvent(6100, ledger.PodGone, "ns/app-1").done(6200)
 }
 
 func TestOutboundCountsOnlyCallsInsideTheDrainWindow(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 // Check names. They are stable identifiers: findings, JUnit test cases and
 // NegativeControl.FailChecks use them.
 const (
+	CheckComplete        = "complete" // the run can be judged at all; see complete.go
 	CheckDrops           = "drops"
 	CheckStalls          = "stalls"
 	CheckDialFailures    = "dial-failures"
@@ -22,14 +23,26 @@ const (
 
 // checkOrder is the order findings are reported in.
 var checkOrder = []string{
-	CheckDrops, CheckStalls, CheckDialFailures, CheckSuccessRatio,
+	CheckComplete, CheckDrops, CheckStalls, CheckDialFailures, CheckSuccessRatio,
 	CheckOutboundSuccess, CheckLinger, CheckDrainTime, CheckControl,
 }
 
 // Expect is what a scenario claims about a run. It is data (scenarios embed it
-// in YAML), so every field is camelCase and optional: a nil pointer means "not
-// judged", except MaxDrops whose nil means 0 (a dropped connection always
-// fails a run unless the scenario says otherwise).
+// in YAML), so every field is camelCase and optional. The rule for a nil
+// field: whatever the probes' traffic shows is judged strictly, anything else
+// only when asked.
+//
+//   - MaxDrops nil means 0: a dropped connection fails a run.
+//   - MaxDialFailures nil means 0 when any probe dialled (the ledger holds a
+//     Dial, Established or DialFailure event): a refused or timed-out dial
+//     fails a run exactly as a drop does. Without dials it is not judged.
+//   - MinSuccessRatio nil means 1.0 when the ledger holds Request or Hit
+//     events (every request must succeed); without requests it is not
+//     judged. Set, it is always judged (no requests then fails).
+//   - every other nil pointer means "not judged".
+//
+// Tolerances are therefore always explicit: a scenario field, or a flag of
+// `drainproof probe` (--max-drops, --max-dial-failures, --min-success-ratio).
 type Expect struct {
 	MaxDrops        *int `json:"maxDrops,omitempty" yaml:"maxDrops,omitempty"`
 	MaxStalls       *int `json:"maxStalls,omitempty" yaml:"maxStalls,omitempty"`
@@ -125,9 +138,9 @@ func (e Expect) Validate() error {
 		return fmt.Errorf("outboundContainer: set without minOutboundSuccess")
 	}
 	if c := e.ExpectFailure; c != nil {
-		known := strings.Join(checkOrder[:len(checkOrder)-1], ", ")
+		known := strings.Join(checkOrder[1:len(checkOrder)-1], ", ")
 		for i, name := range c.FailChecks {
-			if !isCheck(name) || name == CheckControl {
+			if !isCheck(name) || name == CheckControl || name == CheckComplete {
 				return fmt.Errorf("expectFailure.failChecks[%d]: unknown check %q (known: %s)", i, name, known)
 			}
 		}
@@ -158,6 +171,24 @@ func (e Expect) maxDrops() int {
 		return 0
 	}
 	return *e.MaxDrops
+}
+
+// maxDialFailures applies the nil rule (see Expect): 0 once a probe dialled.
+func (e Expect) maxDialFailures(dialled bool) *int {
+	if e.MaxDialFailures == nil && dialled {
+		zero := 0
+		return &zero
+	}
+	return e.MaxDialFailures
+}
+
+// minSuccessRatio applies the nil rule (see Expect): 1.0 once there were requests.
+func (e Expect) minSuccessRatio(requests bool) *float64 {
+	if e.MinSuccessRatio == nil && requests {
+		one := 1.0
+		return &one
+	}
+	return e.MinSuccessRatio
 }
 
 // Duration is a time.Duration written as a Go duration string ("1.5s") in

@@ -25,6 +25,16 @@ func (b *book) disruption(at int) *book {
 	return b.add(at, ledger.Event{Kind: ledger.DisruptionStart, Probe: "disrupt", Detail: map[string]string{"action": "rollout-restart"}})
 }
 
+// victims records a DisruptionStart naming the pods it stops (bare names, as harness/disrupt writes them).
+func (b *book) victims(at int, action string, pods string) *book {
+	return b.add(at, ledger.Event{Kind: ledger.DisruptionStart, Probe: "disrupt", Detail: map[string]string{"action": action, "pods": pods}})
+}
+
+// done records the DisruptionDone that ends the last disruption.
+func (b *book) done(at int) *book {
+	return b.add(at, ledger.Event{Kind: ledger.DisruptionDone, Probe: "disrupt", Detail: map[string]string{"action": "rollout-restart"}})
+}
+
 // pod records a pod created and ready with an IP.
 func (b *book) pod(at int, name, ip string) *book {
 	b.add(at, ledger.Event{Kind: ledger.PodCreated, Probe: "watch", Pod: name, Detail: map[string]string{"ip": ip}})
@@ -103,7 +113,7 @@ func rollout(drained bool) *book {
 	b.conn("ssh-001", "10.0.0.1:40001", -4000, -1, "", "")
 	b.conn("ssh-002", "10.0.0.2:40002", -4000, -1, "", "")
 	b.conn("ssh-003", "10.0.0.2:40003", -4000, -1, "", "")
-	b.disruption(0)
+	b.victims(0, "rollout-restart", "gw-a,gw-b")
 	b.pod(200, "ns/gw-c", "10.0.0.3").pod(700, "ns/gw-d", "10.0.0.4")
 	b.podEvent(1000, ledger.PodDeleting, "ns/gw-a").podEvent(1020, ledger.EndpointRemoved, "ns/gw-a")
 	b.podEvent(1500, ledger.PodDeleting, "ns/gw-b").podEvent(1520, ledger.EndpointRemoved, "ns/gw-b")
@@ -121,5 +131,5 @@ func rollout(drained bool) *book {
 		b.add(1531, ledger.Event{Kind: ledger.Drop, Probe: "ssh", Conn: "ssh-003", Cause: "eof"})
 	}
 	b.podEvent(4000, ledger.PodGone, "ns/gw-a").podEvent(4100, ledger.PodGone, "ns/gw-b")
-	return b
+	return b.done(4200)
 }

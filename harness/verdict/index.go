@@ -268,3 +268,14 @@ func peerIP(peer string) string {
 	}
 	return strings.Trim(peer, "[]")
 }
+
+// dialled says whether any probe dialled a connection (Expect's nil rule for
+// MaxDialFailures).
+func (ix *index) dialled() bool {
+	for _, e := range ix.events {
+		if e.Kind == ledger.Dial || e.Kind == ledger.Established || e.Kind == ledger.DialFailure {
+			return true
+		}
+	}
+	return false
+}

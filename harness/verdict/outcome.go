@@ -1,11 +1,5 @@
 package verdict
 
-import (
-	"fmt"
-
-	"github.com/drainproof/drainproof/harness/ledger"
-)
-
 // Outcome is a run's headline: what a person or a CI system concludes. It is
 // the one place a verdict becomes a word; reports, JUnit, the qualification
 // report and exit codes all read it. Only Pass (and, for a known-bad twin,
@@ -25,27 +19,6 @@ const (
 
 // OK says whether a suite is green for this outcome.
 func (o Outcome) OK() bool { return o == Pass || o == FailedAsExpected }
-
-// incompleteReasons are the ledger's own statements that the run could not
-// be judged (ledger.Incomplete events, recorded by whoever knew: the run
-// engine on interruption, the ledger reader on a torn line), plus what the
-// events themselves show (nothing recorded at all).
-func incompleteReasons(evs []ledger.Event) []string {
-	var out []string
-	if len(evs) == 0 {
-		return []string{"the ledger holds no events"}
-	}
-	for _, e := range evs {
-		if e.Kind == ledger.Incomplete {
-			r := e.Error
-			if r == "" {
-				r = fmt.Sprintf("incomplete (event %d)", e.Seq)
-			}
-			out = append(out, r)
-		}
-	}
-	return out
-}
 
 // outcomeOf derives the headline. Incomplete wins over everything: a run
 // that could not tell is neither a pass nor a twin's expected failure.

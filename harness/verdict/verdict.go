@@ -17,8 +17,9 @@ type Verdict struct {
 	Outcome Outcome `json:"outcome"`
 	// IncompleteReasons say why the outcome is INCOMPLETE (empty otherwise).
 	IncompleteReasons []string `json:"incompleteReasons,omitempty"`
-	// Pass is true when every check passed: the system drained cleanly. For a
-	// known-bad twin Pass is expected to be false; see Control and Succeeded.
+	// Pass is true when every check passed, the run's completeness included:
+	// the system drained cleanly. For a known-bad twin Pass is expected to be
+	// false; see Control and Succeeded.
 	Pass         bool `json:"pass"`
 	Drops        int  `json:"drops"`
 	Connections  int  `json:"connections"` // connections that reached Established
@@ -141,7 +142,7 @@ func Evaluate(exp Expect, events []ledger.Event) Verdict {
 	var fs []Finding
 	fs = append(fs, checkDrops(exp, &v, ix, metrics)...)
 	fs = append(fs, checkCount(CheckStalls, "stalls", exp.MaxStalls, kindEvents(evs, ledger.Stall))...)
-	fs = append(fs, checkCount(CheckDialFailures, "dial failures", exp.MaxDialFailures, kindEvents(evs, ledger.DialFailure))...)
+	fs = append(fs, checkCount(CheckDialFailures, "dial failures", exp.maxDialFailures(ix.dialled()), kindEvents(evs, ledger.DialFailure))...)
 	fs = append(fs, checkSuccessRatio(exp, &v, evs)...)
 	fs = append(fs, checkOutbound(exp, &v, ix, metrics)...)
 	fs = append(fs, checkLinger(exp, ix, metrics)...)
@@ -158,9 +159,12 @@ func Evaluate(exp Expect, events []ledger.Event) Verdict {
 		v.Control = &outcome
 		fs = append(fs, f)
 	}
+	complete, reasons := checkComplete(ix, metrics, v.Timeline)
+	fs = append(fs, complete)
+	v.Pass = v.Pass && complete.Pass
 	sortFindings(fs)
 	v.Findings = fs
-	v.IncompleteReasons = incompleteReasons(evs)
+	v.IncompleteReasons = reasons
 	v.Outcome = outcomeOf(v)
 	for _, name := range ix.podNames {
 		v.Pods = append(v.Pods, *metrics[name])

@@ -182,12 +182,17 @@ func TestAttributionAmongSeveralPods(t *testing.T) {
 	}
 }
 
-func TestStallsAndDialFailuresJudgedOnlyWhenAsked(t *testing.T) {
+// Stalls are judged only when asked; a dial failure fails by default, as a
+// drop does, unless the scenario tolerates it.
+func TestStallsJudgedWhenAskedDialFailuresByDefault(t *testing.T) {
 	b := rollout(true)
 	b.add(2000, ledger.Event{Kind: ledger.Stall, Probe: "ssh", Conn: "ssh-000", Latency: 700 * time.Millisecond})
 	b.add(2100, ledger.Event{Kind: ledger.DialFailure, Probe: "ssh", Conn: "ssh-009", Cause: "refused"})
-	if v := Evaluate(Expect{}, b.evs); !v.Pass || v.Stalls != 1 || v.DialFailures != 1 {
-		t.Fatalf("not judged: pass=%v stalls=%d dialFailures=%d", v.Pass, v.Stalls, v.DialFailures)
+	if v := Evaluate(Expect{}, b.evs); v.Pass || v.Outcome != Fail || findings(v, CheckStalls) != nil || findings(v, CheckDialFailures)[0].Pass {
+		t.Fatalf("default: a dial failure must fail, stalls not judged: outcome %s %+v", v.Outcome, v.Findings)
+	}
+	if v := Evaluate(Expect{MaxDialFailures: intp(1)}, b.evs); !v.Pass || v.Stalls != 1 || v.DialFailures != 1 {
+		t.Fatalf("tolerated: pass=%v stalls=%d dialFailures=%d", v.Pass, v.Stalls, v.DialFailures)
 	}
 	v := Evaluate(Expect{MaxStalls: intp(0), MaxDialFailures: intp(0)}, b.evs)
 	if v.Pass {
@@ -218,6 +223,7 @@ func TestSuccessRatioReportsTheWorstWindow(t *testing.T) {
 		}
 		b.request(at, code, errText)
 	}
+	b.done(3000)
 	v := Evaluate(Expect{MinSuccessRatio: floatp(0.9), Window: DP(time.Second)}, b.evs)
 	if v.Pass || v.Requests != 30 || v.Errors != 6 {
 		t.Fatalf("pass=%v requests=%d errors=%d", v.Pass, v.Requests, v.Errors)
