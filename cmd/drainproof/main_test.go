@@ -111,8 +111,14 @@ func TestProbeThroughHAProxy(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			// preflight (1) + 5 sessions reach the server through haproxy
-			testsupport.Eventually(t, 15*time.Second, "the preflight and 5 sessions to open on the server", func() bool { return strings.Count(srv.Output(), "open peer=") >= 6 })
+			// The 5 sessions are established as the probe records it (the
+			// ledger is written per event): the server's "open" log comes
+			// before the client's first exec reply, and a stop in between
+			// would lose a connection that never counted as established.
+			testsupport.Eventually(t, 15*time.Second, "5 sessions established in the probe's ledger", func() bool {
+				b, _ := os.ReadFile(filepath.Join(out, "ledger.jsonl"))
+				return strings.Count(string(b), `"kind":"established"`) >= 5
+			})
 			stopped := time.Now()
 			if tc.hard {
 				px.HardStop()
