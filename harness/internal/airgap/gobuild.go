@@ -2,12 +2,9 @@ package airgap
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/drainproof/drainproof/harness/internal/gobuild"
-	"github.com/drainproof/drainproof/harness/internal/imgbuild"
 )
 
 // buildTool builds t into <cache>/bin/<name>-<key>/ unless already there (gobuild.Tool.Ensure),
@@ -18,27 +15,13 @@ func (b *builder) buildTool(ctx context.Context, t gobuild.Tool) (dir string, ca
 }
 
 // buildOwn builds main packages of the drainproof module itself (pause, kindnet-lite, ...) into
-// <cache>/bin/<name>-<key>/, keyed by their source.
+// <cache>/bin/<name>-<key>/, keyed by their source (gobuild.Own).
 func (b *builder) buildOwn(ctx context.Context, name string, pkgs ...string) (dir string, cached bool, err error) {
-	src, err := imgbuild.SourceKey(ctx, b.src, pkgs...)
-	if err != nil {
-		return "", false, err
+	dir, key, cached, err := gobuild.Own{Name: name, Src: b.src, Packages: pkgs}.Ensure(ctx, b.cache, b.goVersion)
+	if err == nil {
+		b.usedBin(name, key)
 	}
-	key := imgbuild.Key(name, src, b.goVersion)
-	b.usedBin(name, key)
-	dir = filepath.Join(b.cache, "bin", name+"-"+key)
-	stamp := filepath.Join(dir, ".stamp")
-	if imgbuild.HasStamp(stamp, key) {
-		return dir, true, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", false, err
-	}
-	args := append([]string{"build", "-trimpath", "-ldflags", "-s -w", "-o", dir + string(filepath.Separator)}, pkgs...)
-	if err := gobuild.Cmd(ctx, b.src, args...); err != nil {
-		return "", false, err
-	}
-	return dir, false, imgbuild.WriteStamp(stamp, key)
+	return dir, cached, err
 }
 
 // kubernetesLDFlags stamps the version into the binaries the way the release build does
