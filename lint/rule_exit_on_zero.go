@@ -24,7 +24,7 @@ func checkExitOnZero(c *checkContext, w *workload) []Finding {
 	v := *sc.exitZero
 	note := ""
 	if !sc.drain.Default {
-		note = fmt.Sprintf(" (%s = %s is ignored in this mode: it is no deadline)", sc.drain.Path, sc.drain.Value)
+		note = fmt.Sprintf(" (%s = %s is not used)", sc.drain.Path, sc.drain.Value)
 	}
 	return []Finding{{
 		Container: sc.container, Field: grace, Versus: &v,
