@@ -52,7 +52,7 @@ func analysePreStop(h *corev1.LifecycleHandler, p string) preStop {
 }
 
 var (
-	reLoop     = regexp.MustCompile(`(^|[\s;&|(])(while|until|for)\s`)
+	reLoop     = regexp.MustCompile(`(^|[\s;&|('"])(while|until|for)\s`)
 	reSleep    = regexp.MustCompile(`(?:^|[\s;&|(])sleep\s+([0-9.]+[smh]?)`)
 	reSeq      = regexp.MustCompile(`\bseq\s+(?:[0-9]+\s+)?([0-9]+)\b`)
 	reTimeout  = regexp.MustCompile(`(?:^|[\s;&|(])timeout\s+(?:-\S+\s+)*([0-9.]+[smh]?)\s`)
