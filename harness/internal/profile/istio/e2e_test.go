@@ -72,6 +72,12 @@ func TestIstioOnKind(t *testing.T) {
 	for _, tm := range b.Timings {
 		t.Logf("measure: %s", tm)
 	}
+	if withStandIn {
+		l, err := istio.ImageLabels(b.Proxy)
+		if err != nil || l[istio.DataPlaneLabel] != istio.DataPlaneStandIn || b.DataPlane != istio.DataPlaneStandIn {
+			t.Fatalf("istio-proxy image labels %v (err %v), Built.DataPlane %q: want %s=%q", l, err, b.DataPlane, istio.DataPlaneLabel, istio.DataPlaneStandIn)
+		}
+	}
 	if out, err := exec.CommandContext(ctx, b.Istioctl, "version", "--remote=false").CombinedOutput(); err != nil || !strings.Contains(string(out), istio.Line) {
 		t.Fatalf("istioctl version: %v: %s", err, out)
 	}
