@@ -72,6 +72,12 @@ func TestIstioOnKind(t *testing.T) {
 	for _, tm := range b.Timings {
 		t.Logf("measure: %s", tm)
 	}
+	if withStandIn {
+		l, err := istio.ImageLabels(b.Proxy)
+		if err != nil || l[istio.DataPlaneLabel] != istio.DataPlaneStandIn || b.DataPlane != istio.DataPlaneStandIn {
+			t.Fatalf("istio-proxy image labels %v (err %v), Built.DataPlane %q: want %s=%q", l, err, b.DataPlane, istio.DataPlaneLabel, istio.DataPlaneStandIn)
+		}
+	}
 	if out, err := exec.CommandContext(ctx, b.Istioctl, "version", "--remote=false").CombinedOutput(); err != nil || !strings.Contains(string(out), istio.Line) {
 		t.Fatalf("istioctl version: %v: %s", err, out)
 	}
@@ -126,11 +132,12 @@ func TestIstioOnKind(t *testing.T) {
 	}
 	t.Run("classic sidecar carries terminationDrainDuration and EXIT_ON_ZERO", func(t *testing.T) {
 		p := injected(ctx, t, cs, ns, map[string]string{
-			"proxy.istio.io/config": `{"terminationDrainDuration": "17s", "proxyMetadata": {"EXIT_ON_ZERO_ACTIVE_CONNECTIONS": "true", "MINIMUM_DRAIN_DURATION": "3s"}}`,
+			"sidecar.istio.io/nativeSidecar": "false", // native is this line's default on Kubernetes >= 1.29
+			"proxy.istio.io/config":          `{"terminationDrainDuration": "17s", "proxyMetadata": {"EXIT_ON_ZERO_ACTIVE_CONNECTIONS": "true", "MINIMUM_DRAIN_DURATION": "3s"}}`,
 		}, b.Istiod.Ref)
 		proxy := istio.ProxyOf(p)
 		if isInit(p) {
-			t.Fatal("istio-proxy is an init container without asking for a native sidecar")
+			t.Fatal("istio-proxy is an init container although the pod asked for a classic sidecar")
 		}
 		env := envOf(proxy)
 		if env["EXIT_ON_ZERO_ACTIVE_CONNECTIONS"] != "true" || env["MINIMUM_DRAIN_DURATION"] != "3s" {
@@ -143,14 +150,20 @@ func TestIstioOnKind(t *testing.T) {
 			t.Errorf("PROXY_CONFIG terminationDrainDuration = %q (err %v), want 17s: %s", pc.TerminationDrainDuration, err, env["PROXY_CONFIG"])
 		}
 	})
+	t.Run("the default sidecar is native on this Kubernetes", func(t *testing.T) {
+		if p := injected(ctx, t, cs, ns, nil, b.Istiod.Ref); !isInit(p) {
+			t.Fatal("istio-proxy is a classic container by default: the scenarios' sidecar kinds assume native is the default")
+		}
+	})
 	t.Run("native sidecar is a restartable init container with the drain preStop", func(t *testing.T) {
 		p := injected(ctx, t, cs, ns, map[string]string{"sidecar.istio.io/nativeSidecar": "true"}, b.Istiod.Ref)
 		proxy := istio.ProxyOf(p)
 		if !isInit(p) || proxy.RestartPolicy == nil || *proxy.RestartPolicy != corev1.ContainerRestartPolicyAlways {
 			t.Fatalf("istio-proxy is not a native sidecar: init %v, restartPolicy %v", isInit(p), proxy.RestartPolicy)
 		}
+		// pilot-agent request --debug-port=15020 POST drain
 		if proxy.Lifecycle == nil || proxy.Lifecycle.PreStop == nil || proxy.Lifecycle.PreStop.Exec == nil ||
-			!strings.Contains(strings.Join(proxy.Lifecycle.PreStop.Exec.Command, " "), "pilot-agent request POST drain") {
+			!inOrder(proxy.Lifecycle.PreStop.Exec.Command, "pilot-agent", "request", "POST", "drain") {
 			t.Errorf("native istio-proxy preStop: %+v", proxy.Lifecycle)
 		}
 	})
@@ -204,6 +217,16 @@ func injected(ctx context.Context, t *testing.T, cs kubernetes.Interface, ns str
 		t.Fatalf("not injected: %+v", p.Spec)
 	}
 	return p
+}
+
+// inOrder reports whether words appear in args in this order (other arguments between them).
+func inOrder(args []string, words ...string) bool {
+	for _, a := range args {
+		if len(words) > 0 && a == words[0] {
+			words = words[1:]
+		}
+	}
+	return len(words) == 0
 }
 
 func isInit(p *corev1.Pod) bool {

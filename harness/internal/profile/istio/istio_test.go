@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/drainproof/drainproof/harness/internal/gobuild"
+	"github.com/drainproof/drainproof/harness/internal/imgbuild"
 )
 
 func TestBuildVersionIsOfTheLine(t *testing.T) {
@@ -194,5 +195,20 @@ func TestRenderGatewayCarriesTheDrainSettings(t *testing.T) {
 	}
 	if _, err := RenderGateway(b, GatewayOptions{Name: "ingress"}); err == nil || !strings.Contains(err.Error(), "Namespace") {
 		t.Fatalf("want an error naming Namespace, got %v", err)
+	}
+}
+
+func TestImageLabelsReadTheDataPlaneBack(t *testing.T) {
+	i, err := imgbuild.NewImage(imgbuild.Config{Labels: map[string]string{DataPlaneLabel: DataPlaneStandIn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := &Image{Ref: ProxyRepo + ":1.31-test", Archive: filepath.Join(t.TempDir(), "p.tar")}
+	if err := writeArchive(img, "k", i); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ImageLabels(img)
+	if err != nil || l[DataPlaneLabel] != DataPlaneStandIn {
+		t.Fatalf("labels %v, err %v", l, err)
 	}
 }
