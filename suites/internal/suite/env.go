@@ -122,7 +122,7 @@ func (e *Env) Finish(failed bool) error {
 func (e *Env) Record(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.results = append(e.results, reports.Result{Run: Meta(s, dp, res), Expect: s.Expect, Verdict: res.Verdict, Events: res.Events})
+	e.results = append(e.results, reports.Result{Run: e.Meta(s, dp, res), Expect: s.Expect, Verdict: res.Verdict, Events: res.Events})
 }
 
 // EnsureProfile makes s's profile ready on the suite's cluster (once per profile:
@@ -136,20 +136,16 @@ func (e *Env) EnsureProfile(ctx context.Context, s *scenarios.Scenario) (*profil
 	return r, nil
 }
 
-// Meta describes a run for reports.
-func Meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result) reports.Run {
-	r := reports.Run{
-		Scenario: s.Name, Description: s.Description, Profile: s.ProfileName(), Cluster: *clusterName, DataPlane: &dp,
-		Namespace: res.Namespace, Started: res.Started, Finished: res.Finished,
-		Command: []string{"drainproof", "run", "--scenario", s.Name, "--out", "DIR"},
-	}
+// Meta describes a run for reports; its reproduce line is the `drainproof
+// run` that does the same on the same cluster, writing where the suite did.
+func (e *Env) Meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result) reports.Run {
+	wd, _ := os.Getwd()
+	out := reports.Reproduce([]string{"", filepath.Join(e.Reports, s.Name)}, wd)[1]
+	cmd := []string{"drainproof", "run", "--scenario", s.Name, "--cluster", *clusterName, "--out", out}
 	if *airGapped {
-		r.Command = append(r.Command, "--air-gapped")
+		cmd = append(cmd, "--air-gapped")
 	}
-	if len(s.NegativeControlOf) > 0 {
-		r.TwinOf = s.NegativeControlOf[0]
-	}
-	return r
+	return run.Meta(s, dp, res, *clusterName, cmd)
 }
 
 // qualificationHeader says what this suite qualified, on which images.
