@@ -86,7 +86,8 @@ func TestSummaryTellsTheStory(t *testing.T) {
 		"# drainproof: gateway-rollout-ssh-nodrain — FAILED AS EXPECTED",
 		"| known-bad twin of | gateway-rollout-ssh |",
 		"| drainproof-1/gateway-7d9f-a | 10.244.1.5 | 3 | 3 | +0.900s |",                          // per-pod table
-		"| ssh-000 | +0.906s | eof | drainproof-1/gateway-7d9f-a | container-exited at +0.904s |", // drop attribution
+		"| ssh-000 | +0.906s | eof | container-exited at +0.904s |", // drop attribution, folded under its pod
+		"| drops | fail (expected) | drainproof-1/gateway-7d9f-a | 3 drops from +0.906s to +0.910s (eof×3) |", // one row per pod
 		"+0.900s   pod-deleting pod=drainproof-1/gateway-7d9f-a",
 		"+0.906s   3 drops on drainproof-1/gateway-7d9f-a (eof×3) until +0.910s",
 		"| drops | fail (expected) |",
@@ -359,4 +360,14 @@ func TestIncompleteRunIsAJUnitErrorWithItsReasons(t *testing.T) {
 			t.Errorf("%s does not say why the run is incomplete:\n%s", name, out.String())
 		}
 	}
+}
+
+// svgTimeline renders r's whole-run timeline alone.
+func svgTimeline(r Result) string {
+	lo, hi := runSpan(r)
+	var b strings.Builder
+	if err := pageTemplate.ExecuteTemplate(&b, "timeline", buildTimeline(r, lo, hi)); err != nil {
+		panic(err)
+	}
+	return b.String()
 }
