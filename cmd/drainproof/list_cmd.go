@@ -17,7 +17,7 @@ import (
 
 func init() {
 	register("list", "list the built-in scenarios and their known-bad twins", listCmd)
-	register("lint", "validate scenario files (strict schema, twins, manifests render)", lintCmd)
+	register("lint", "find drain misconfigurations in manifests (FILE|DIR|-, or --kubeconfig); validate scenario files", lintManifestsCmd)
 }
 
 func listCmd(ctx context.Context, args []string) error {
@@ -109,7 +109,7 @@ func lintCmd(ctx context.Context, args []string) error {
 			}
 			how = "admitted by the API server (dry-run)"
 		}
-		fmt.Printf("ok  %s (%d objects %s)\n", s.Name, len(objs), how)
+		fmt.Fprintf(lintScenarioOut, "ok  %s (%d objects %s)\n", s.Name, len(objs), how)
 	}
 	if bad > 0 {
 		return fmt.Errorf("%d of %d scenarios failed", bad, len(refs))
