@@ -2,10 +2,10 @@ package reports
 
 import (
 	"bytes"
-	"html"
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -86,8 +86,8 @@ func TestSummaryTellsTheStory(t *testing.T) {
 	for _, want := range []string{
 		"# drainproof: gateway-rollout-ssh-nodrain — FAILED AS EXPECTED",
 		"| known-bad twin of | gateway-rollout-ssh |",
-		"| drainproof-1/gateway-7d9f-a | 10.244.1.5 | 3 | 3 | +0.900s |",                          // per-pod table
-		"| ssh-000 | +0.906s | eof | container-exited at +0.904s |", // drop attribution, folded under its pod
+		"| drainproof-1/gateway-7d9f-a | 10.244.1.5 | 3 | 3 | +0.900s |",                                      // per-pod table
+		"| ssh-000 | +0.906s | eof | container-exited at +0.904s |",                                           // drop attribution, folded under its pod
 		"| drops | fail (expected) | drainproof-1/gateway-7d9f-a | 3 drops from +0.906s to +0.910s (eof×3) |", // one row per pod
 		"+0.900s   pod-deleting pod=drainproof-1/gateway-7d9f-a",
 		"+0.906s   3 drops on drainproof-1/gateway-7d9f-a (eof×3) until +0.910s",
