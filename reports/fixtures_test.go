@@ -37,7 +37,8 @@ func (b *book) podEvent(at int, kind ledger.Kind, name string, detail ...string)
 
 func (b *book) conn(id, peer string, est int) *book {
 	b.add(est-2, ledger.Event{Kind: ledger.Dial, Probe: "ssh", Conn: id, Target: "127.0.0.1:30022"})
-	return b.add(est, ledger.Event{Kind: ledger.Established, Probe: "ssh", Conn: id, Target: "127.0.0.1:30022", Peer: peer})
+	setup := time.Duration(20+len(b.evs)%7) * time.Millisecond
+	return b.add(est, ledger.Event{Kind: ledger.Established, Probe: "ssh", Conn: id, Target: "127.0.0.1:30022", Peer: peer, Latency: setup})
 }
 
 func (b *book) end(at int, id string, kind ledger.Kind, cause string) *book {
@@ -105,7 +106,12 @@ func goodRun() Result {
 		Scenario: "gateway-rollout-ssh", Description: "Rolling the haproxy gateway drops no SSH session.",
 		Profile: "manifests", Cluster: "drainproof", Namespace: "drainproof-1",
 		Started: ms(-8000), Finished: ms(7000),
-		Command: []string{"drainproof", "run", "--scenario", "gateway-rollout-ssh", "--out", "out/gateway rollout"},
+		Command:      []string{"drainproof", "run", "--scenario", "gateway-rollout-ssh", "--cluster", "drainproof", "--out", "out/gateway rollout"},
+		ScenarioFile: "catalog/gateway-rollout-ssh.yaml", ScenarioDigest: "sha256:9f2c0000000000000000000000000000000000000000000000000000000000aa",
+		DataPlane: &DataPlane{Proxy: "haproxy", Version: "3.0.11"},
+		Env: &Environment{Drainproof: "v0.1.0", Commit: "0123456789abcdef0123456789abcdef01234567", Kubernetes: "v1.33.13", Kind: "v0.33.0",
+			NodeImage: "drainproof/node:v1.33.13-airgap", Images: map[string]string{"gateway": "drainproof/gateway:manifests-1a2b", "fixtures": "drainproof/fixtures:3c4d"},
+			Host: "linux/amd64, 2 CPUs, kernel 6.1.0, go1.26.8"},
 	}, goodExpect(), gatewayRollout(true))
 }
 

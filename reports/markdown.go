@@ -27,7 +27,7 @@ func Markdown(w io.Writer, rs ...Result) error {
 				ok++
 			}
 		}
-		fmt.Fprintf(&b, "# drainproof: %d runs, %d as expected, %d not\n\n", len(rs), ok, len(rs)-ok)
+		fmt.Fprintf(&b, "# drainproof: %d runs — %s (%d as expected, %d not)\n\n", len(rs), suiteOutcome(rs), ok, len(rs)-ok)
 		b.WriteString("| scenario | twin of | outcome | connections | drops |\n|---|---|---|---:|---:|\n")
 		for _, r := range rs {
 			fmt.Fprintf(&b, "| %s | %s | %s | %d | %d |\n", cell(runName(r)), cell(orDash(r.Run.TwinOf)), OutcomeOf(r).Word, r.Verdict.Connections, r.Verdict.Drops)
@@ -67,6 +67,7 @@ func markdownRun(b *strings.Builder, r Result, h string) {
 	if r.Run.DataPlane != nil {
 		row("data plane", cell(r.Run.DataPlane.String()))
 	}
+	row("scenario file", cell(scenarioFileText(r.Run)))
 	row("cluster", cell(r.Run.Cluster))
 	row("namespace", cell(r.Run.Namespace))
 	if !r.Run.Started.IsZero() {
@@ -79,7 +80,17 @@ func markdownRun(b *strings.Builder, r Result, h string) {
 		row("reproduce", "`"+cell(shellQuote(r.Run.Command))+"`")
 	}
 	row("times relative to", originText(r))
+	if r.Run.Evidence != "" {
+		row("evidence", "pods, events and container logs kept in `"+cell(r.Run.Evidence)+"/`")
+	}
 	b.WriteString("\n")
+	if env := r.Run.Env.rows(); len(env) > 0 {
+		fmt.Fprintf(b, "%s# Tested with\n\n| | |\n|---|---|\n", h)
+		for _, kv := range env {
+			fmt.Fprintf(b, "| %s | %s |\n", kv[0], cell(kv[1]))
+		}
+		b.WriteString("\n")
+	}
 
 	fmt.Fprintf(b, "%s# Counts\n\n", h)
 	b.WriteString("| connections | drops | stalls | dial failures | requests | errors | worst success ratio | outbound in drain window |\n")
@@ -93,29 +104,40 @@ func markdownRun(b *strings.Builder, r Result, h string) {
 	}
 	fmt.Fprintf(b, "| %d | %d | %d | %d | %d | %d | %s | %s |\n\n", v.Connections, v.Drops, v.Stalls, v.DialFailures, v.Requests, v.Errors, ratio, outbound)
 
+	if len(v.Latency) > 0 {
+		fmt.Fprintf(b, "%s# Latency\n\n| probe | measured | count | p50 | p90 | p99 | max |\n|---|---|---:|---:|---:|---:|---:|\n", h)
+		for _, l := range v.Latency {
+			fmt.Fprintf(b, "| %s |\n", strings.Join(latencyCells(l), " | "))
+		}
+		b.WriteString("\n")
+	}
+
 	fmt.Fprintf(b, "%s# Checks\n\n| check | result | pod | finding |\n|---|---|---|---|\n", h)
-	for _, f := range v.Findings {
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", f.Check, passWord(r, f), cell(orDash(f.Pod)), cell(f.Message))
+	rows := checkRows(r)
+	for _, c := range rows {
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", c.Check, markdownResult(c), cell(c.Pod), cell(c.Message))
 	}
 	b.WriteString("\n")
+	for _, c := range rows {
+		if len(c.Drops) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "<details><summary>%s: %s</summary>\n\n| conn | at | cause | attributed to |\n|---|---:|---|---|\n", cell(c.Pod), plural(len(c.Drops), "dropped connection"))
+		for i, d := range c.Drops {
+			if i == mdMaxDrops {
+				fmt.Fprintf(b, "\n… and %d more (all in %s).\n", len(c.Drops)-mdMaxDrops, VerdictFile)
+				break
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", cell(d[0]), d[1], cell(d[2]), cell(d[3]))
+		}
+		b.WriteString("\n</details>\n\n")
+	}
 
 	if len(v.Pods) > 0 {
 		fmt.Fprintf(b, "%s# Pods\n\n| pod | ip | connections | drops | deleting | drain time | linger |\n|---|---|---:|---:|---:|---:|---:|\n", h)
 		for _, p := range v.Pods {
 			fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %s |\n", cell(p.Pod), cell(orDash(p.IP)), p.Connections, p.Drops,
 				relPtr(r, p.Deleting), durPtr(p.DrainTime), durPtr(p.Linger))
-		}
-		b.WriteString("\n")
-	}
-
-	if len(v.DropDetails) > 0 {
-		fmt.Fprintf(b, "%s# Drops\n\n| conn | at | cause | carried by | attributed to |\n|---|---:|---|---|---|\n", h)
-		for i, d := range v.DropDetails {
-			if i == mdMaxDrops {
-				fmt.Fprintf(b, "\n… and %d more drops (all in %s).\n", len(v.DropDetails)-mdMaxDrops, VerdictFile)
-				break
-			}
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", cell(orDash(d.Conn)), rel(r, d.Time), cell(orDash(d.Cause)), cell(orDash(d.Pod)), attribution(r, d))
 		}
 		b.WriteString("\n")
 	}
@@ -134,6 +156,14 @@ func markdownRun(b *strings.Builder, r Result, h string) {
 		}
 		b.WriteString("```\n\n")
 	}
+}
+
+// markdownResult is a check row's result, failures in bold.
+func markdownResult(c checkRow) string {
+	if c.Class == "bad" {
+		return "**" + c.Result + "**"
+	}
+	return c.Result
 }
 
 // passWord is a finding's result as the run's reader should take it.
@@ -164,9 +194,9 @@ func attribution(r Result, d verdict.Drop) string {
 // timelineLines lists disruptions and pod events (not creations) with the
 // drops between them; consecutive drops of one pod collapse into one line.
 func timelineLines(r Result) []string {
-	attributed := map[string]string{} // conn + time → pod
+	carrier := map[int64]string{} // a drop event's Seq → the pod the verdict attributed it to
 	for _, d := range r.Verdict.DropDetails {
-		attributed[d.Conn+"@"+d.Time.String()] = d.Pod
+		carrier[d.Seq] = d.Pod
 	}
 	var out []string
 	type group struct {
@@ -190,7 +220,7 @@ func timelineLines(r Result) []string {
 		ev := e.Event
 		switch {
 		case ev.Kind == ledger.Drop:
-			pod := attributed[ev.Conn+"@"+ev.Time.String()]
+			pod := carrier[ev.Seq]
 			if g != nil && g.pod != pod {
 				flush()
 			}

@@ -36,6 +36,15 @@ const (
 	// disrupted, nothing carried); Message gives the reasons. Counted apart
 	// from failures, never as a pass.
 	ResultIncomplete = "incomplete"
+	// ResultNotRun: the scenario could not be run here (verdict.NotRun);
+	// Message says why.
+	ResultNotRun = "not-run"
+	// ResultSkipped: a scenario of the profile's catalog that this
+	// qualification did not select; it makes the report partial.
+	ResultSkipped = "skipped"
+	// ResultPartial (summary only): nothing failed or was incomplete, but
+	// not every scenario of the profile's catalog ran.
+	ResultPartial = "partial"
 )
 
 // Scenario kinds in a qualification report.
@@ -60,6 +69,10 @@ type QualificationReport struct {
 	Results  []ScenarioResult  `json:"results" yaml:"results"`
 	// Reproduce runs the whole qualification again.
 	Reproduce string `json:"reproduce,omitempty" yaml:"reproduce,omitempty"`
+	// Catalog is every scenario the profile's catalog holds (what a full
+	// qualification runs); those without a result are skipped and make
+	// the report partial.
+	Catalog []string `json:"catalog,omitempty" yaml:"catalog,omitempty"`
 }
 
 // Implementation names what was qualified.
@@ -71,15 +84,18 @@ type Implementation struct {
 	Contact      []string `json:"contact,omitempty" yaml:"contact,omitempty"`
 }
 
-// Summary counts results. Result is pass only when every scenario passed and
-// every negative control held; fail when any failed; otherwise incomplete
-// when any could not be judged.
+// Summary counts results. Result is fail when any scenario failed (or none
+// ran); else incomplete when any could not be judged; else partial when any
+// was skipped or not run; else pass-on-stand-in when any pass was on the
+// stand-in; else pass (every scenario passed, every negative control held).
 type Summary struct {
 	Result              string   `json:"result" yaml:"result"`
-	Scenarios           int      `json:"scenarios" yaml:"scenarios"`
+	Scenarios           int      `json:"scenarios" yaml:"scenarios"` // results listed, skipped and not-run included
 	Passed              int      `json:"passed" yaml:"passed"`
 	Failed              int      `json:"failed" yaml:"failed"`
 	Incomplete          int      `json:"incomplete" yaml:"incomplete"`
+	Skipped             int      `json:"skipped" yaml:"skipped"`
+	NotRun              int      `json:"notRun" yaml:"notRun"`
 	NegativeControls    int      `json:"negativeControls" yaml:"negativeControls"`
 	ControlsHeld        int      `json:"controlsHeld" yaml:"controlsHeld"`
 	FailedScenarios     []string `json:"failedScenarios,omitempty" yaml:"failedScenarios,omitempty"`
@@ -108,23 +124,50 @@ type ScenarioResult struct {
 	Message      string           `json:"message,omitempty" yaml:"message,omitempty"`
 	Reproduce    string           `json:"reproduce,omitempty" yaml:"reproduce,omitempty"`
 	DataPlane    *DataPlane       `json:"dataPlane,omitempty" yaml:"dataPlane,omitempty"`
+	// ScenarioFile and Digest ("sha256:<hex>") say exactly what ran.
+	ScenarioFile string `json:"scenarioFile,omitempty" yaml:"scenarioFile,omitempty"`
+	Digest       string `json:"digest,omitempty" yaml:"digest,omitempty"`
 }
 
 // Qualify fills header's results and summary from rs (keeping header's
-// implementation, profile, versions, mode, cluster, reproduce). A zero Date
-// becomes the latest Finished among rs, so the function stays clock-free.
+// implementation, profile, versions, mode, cluster, reproduce, catalog). A
+// zero Date becomes the latest Finished among rs, so the function stays
+// clock-free. What the header leaves empty is taken from the runs: the
+// implementation from their data plane, versions from what they were
+// tested with. Catalog scenarios without a run are skipped, unless the
+// header already listed them as not run (kept with their reason, so
+// `drainproof report` regenerates the same report).
 func Qualify(header QualificationReport, rs []Result) QualificationReport {
 	q := header
 	q.APIVersion, q.Kind = QualificationAPIVersion, QualificationKind
 	q.Results = make([]ScenarioResult, 0, len(rs))
 	q.Summary = Summary{}
+	ran := map[string]bool{}
 	for _, r := range rs {
 		if q.Date.IsZero() || (header.Date.IsZero() && r.Run.Finished.After(q.Date)) {
 			q.Date = r.Run.Finished
 		}
-		q.Results = append(q.Results, scenarioResult(r))
+		sr := scenarioResult(r)
+		ran[sr.Name] = true
+		q.Results = append(q.Results, sr)
 	}
 	q.Date = q.Date.UTC()
+	notRun := map[string]ScenarioResult{}
+	for _, sr := range header.Results {
+		if sr.Result == ResultNotRun {
+			notRun[sr.Name] = sr
+		}
+	}
+	for _, name := range header.Catalog {
+		switch sr, ok := notRun[name]; {
+		case ran[name]:
+		case ok:
+			q.Results = append(q.Results, sr)
+		default:
+			q.Results = append(q.Results, ScenarioResult{Name: name, Kind: KindScenario, Result: ResultSkipped, Message: "in the profile's catalog, not selected for this qualification"})
+		}
+	}
+	fillFromRuns(&q, rs)
 	for _, sr := range q.Results {
 		q.Summary.Scenarios++
 		if sr.Kind == KindNegativeControl {
@@ -142,16 +185,22 @@ func Qualify(header QualificationReport, rs []Result) QualificationReport {
 		case ResultIncomplete:
 			q.Summary.Incomplete++
 			q.Summary.IncompleteScenarios = append(q.Summary.IncompleteScenarios, sr.Name)
+		case ResultSkipped:
+			q.Summary.Skipped++
+		case ResultNotRun:
+			q.Summary.NotRun++
 		default:
 			q.Summary.Failed++
 			q.Summary.FailedScenarios = append(q.Summary.FailedScenarios, sr.Name)
 		}
 	}
 	switch {
-	case q.Summary.Failed > 0 || q.Summary.Scenarios == 0:
+	case q.Summary.Failed > 0 || q.Summary.Passed+q.Summary.Incomplete == 0:
 		q.Summary.Result = ResultFail
 	case q.Summary.Incomplete > 0:
 		q.Summary.Result = ResultIncomplete
+	case q.Summary.Skipped+q.Summary.NotRun > 0:
+		q.Summary.Result = ResultPartial
 	case q.Summary.PassedOnStandIn > 0:
 		q.Summary.Result = ResultPassStandIn
 	default:
@@ -160,12 +209,57 @@ func Qualify(header QualificationReport, rs []Result) QualificationReport {
 	return q
 }
 
+// fillFromRuns names the implementation after the runs' data plane and
+// records what they were tested with, where the header says nothing.
+func fillFromRuns(q *QualificationReport, rs []Result) {
+	var dp *DataPlane
+	var env *Environment
+	for _, r := range rs {
+		if dp == nil && r.Run.DataPlane != nil {
+			dp = r.Run.DataPlane
+		}
+		if env == nil && r.Run.Env != nil {
+			env = r.Run.Env
+		}
+	}
+	if q.Implementation.Project == "" && dp != nil {
+		q.Implementation.Project = dp.Proxy
+		if dp.StandIn {
+			q.Implementation.Project += " (stand-in)"
+		}
+	}
+	if q.Implementation.Version == "" && dp != nil {
+		q.Implementation.Version = dp.Version
+	}
+	if q.Implementation.Version == "" {
+		q.Implementation.Version = "not recorded"
+	}
+	if env == nil {
+		return
+	}
+	if q.Versions == nil {
+		q.Versions = map[string]string{}
+	}
+	for k, v := range map[string]string{"drainproof": env.Drainproof, "drainproofCommit": env.Commit, "kubernetes": env.Kubernetes,
+		"kind": env.Kind, "nodeImage": env.NodeImage} {
+		if _, set := q.Versions[k]; !set && v != "" {
+			q.Versions[k] = v
+		}
+	}
+	for name, ref := range env.Images {
+		if _, set := q.Versions["image/"+name]; !set {
+			q.Versions["image/"+name] = ref
+		}
+	}
+}
+
 func scenarioResult(r Result) ScenarioResult {
 	v := r.Verdict
 	sr := ScenarioResult{
 		Name: runName(r), Kind: KindScenario, TwinOf: r.Run.TwinOf, VerdictPass: v.Pass,
 		Connections: v.Connections, Drops: v.Drops, Stalls: v.Stalls, DialFailures: v.DialFailures,
 		Duration: verdict.D(r.Run.Duration()), Reproduce: shellQuote(r.Run.Command), DataPlane: r.Run.DataPlane,
+		ScenarioFile: r.Run.ScenarioFile, Digest: r.Run.ScenarioDigest,
 	}
 	seen := map[string]bool{}
 	var msgs []string
@@ -189,6 +283,9 @@ func scenarioResult(r Result) ScenarioResult {
 	case v.Outcome == verdict.Incomplete:
 		sr.Result = ResultIncomplete
 		sr.Message = "incomplete: " + strings.Join(v.IncompleteReasons, "; ")
+	case v.Outcome == verdict.NotRun:
+		sr.Result = ResultNotRun
+		sr.Message = "not run: " + strings.Join(v.IncompleteReasons, "; ")
 	case OutcomeOf(r).OK:
 		sr.Result = ResultPass
 		if r.Run.DataPlane != nil && r.Run.DataPlane.StandIn {

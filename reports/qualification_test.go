@@ -17,7 +17,7 @@ func header() QualificationReport {
 		Versions:       map[string]string{"drainproof": "v0.1.0", "kubernetes": "v1.33.13", "kind": "v0.33.0"},
 		Mode:           "air-gapped",
 		Cluster:        "drainproof",
-		Reproduce:      "drainproof matrix --profile manifests --air-gapped",
+		Reproduce:      "make e2e LABELS=profile=manifests AIR_GAPPED=true",
 	}
 }
 
@@ -35,7 +35,8 @@ func TestQualificationReport(t *testing.T) {
 		twin.TwinOf != "gateway-rollout-ssh" || twin.Drops != 6 || strings.Join(twin.FailedChecks, ",") != "drops" {
 		t.Errorf("twin result %+v", twin)
 	}
-	if q.Results[0].Reproduce != "drainproof run --scenario gateway-rollout-ssh --out 'out/gateway rollout'" {
+	if q.Results[0].Reproduce != "drainproof run --scenario gateway-rollout-ssh --cluster drainproof --out 'out/gateway rollout'" ||
+		q.Results[0].Digest == "" || q.Results[0].ScenarioFile != "catalog/gateway-rollout-ssh.yaml" {
 		t.Errorf("reproduce %q", q.Results[0].Reproduce)
 	}
 	dir := t.TempDir()
@@ -251,5 +252,41 @@ func TestQualificationCountsIncompleteApart(t *testing.T) {
 	}
 	if q := Qualify(header(), []Result{incompleteRun(), badRun()}); q.Summary.Result != ResultFail || q.Summary.Failed != 1 || q.Summary.Incomplete != 1 {
 		t.Fatalf("a failure wins over incomplete: %+v", q.Summary)
+	}
+}
+
+// A qualification that ran only part of the profile's catalog is partial,
+// never pass; not-run scenarios keep their reason through `drainproof
+// report` (Qualify on the report it wrote); the implementation and versions
+// come from the runs when the header does not name them.
+func TestQualificationPartialSkippedAndNotRun(t *testing.T) {
+	h := QualificationReport{Profile: "manifests", Catalog: []string{"gateway-rollout-ssh", "gateway-rollout-ssh-nodrain", "gateway-evict-ssh", "gateway-rollout-http"},
+		Results: []ScenarioResult{{Name: "gateway-rollout-http", Kind: KindScenario, Result: ResultNotRun, Message: "not run: needs two nodes"}}}
+	q := Qualify(h, []Result{goodRun(), twinRun()})
+	s := q.Summary
+	if s.Result != ResultPartial || s.Scenarios != 4 || s.Passed != 2 || s.Skipped != 1 || s.NotRun != 1 || s.Failed != 0 {
+		t.Fatalf("summary %+v", s)
+	}
+	if sk := q.Results[2]; sk.Name != "gateway-evict-ssh" || sk.Result != ResultSkipped || sk.Message == "" {
+		t.Errorf("skipped %+v", sk)
+	}
+	if nr := q.Results[3]; nr.Result != ResultNotRun || nr.Message != "not run: needs two nodes" {
+		t.Errorf("not run %+v", nr)
+	}
+	if q.Implementation.Project != "haproxy" || q.Implementation.Version != "3.0.11" {
+		t.Errorf("implementation %+v, want the runs' data plane", q.Implementation)
+	}
+	for _, k := range []string{"drainproof", "drainproofCommit", "kubernetes", "kind", "nodeImage", "image/gateway"} {
+		if q.Versions[k] == "" {
+			t.Errorf("versions lack %s: %v", k, q.Versions)
+		}
+	}
+	again := Qualify(q, []Result{goodRun(), twinRun()})
+	if mustJSON(t, again) != mustJSON(t, q) {
+		t.Errorf("regenerating changes the report:\n%s\n%s", mustJSON(t, again), mustJSON(t, q))
+	}
+	full := Qualify(QualificationReport{Catalog: []string{"gateway-rollout-ssh", "gateway-rollout-ssh-nodrain"}}, []Result{goodRun(), twinRun()})
+	if full.Summary.Result != ResultPass {
+		t.Errorf("the whole catalog ran and passed: %+v", full.Summary)
 	}
 }

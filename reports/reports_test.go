@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -85,8 +86,9 @@ func TestSummaryTellsTheStory(t *testing.T) {
 	for _, want := range []string{
 		"# drainproof: gateway-rollout-ssh-nodrain — FAILED AS EXPECTED",
 		"| known-bad twin of | gateway-rollout-ssh |",
-		"| drainproof-1/gateway-7d9f-a | 10.244.1.5 | 3 | 3 | +0.900s |",                          // per-pod table
-		"| ssh-000 | +0.906s | eof | drainproof-1/gateway-7d9f-a | container-exited at +0.904s |", // drop attribution
+		"| drainproof-1/gateway-7d9f-a | 10.244.1.5 | 3 | 3 | +0.900s |",                                      // per-pod table
+		"| ssh-000 | +0.906s | eof | container-exited at +0.904s |",                                           // drop attribution, folded under its pod
+		"| drops | fail (expected) | drainproof-1/gateway-7d9f-a | 3 drops from +0.906s to +0.910s (eof×3) |", // one row per pod
 		"+0.900s   pod-deleting pod=drainproof-1/gateway-7d9f-a",
 		"+0.906s   3 drops on drainproof-1/gateway-7d9f-a (eof×3) until +0.910s",
 		"| drops | fail (expected) |",
@@ -205,6 +207,7 @@ func TestHTMLHasOneTimelinePerRunWithDropMarkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := b.String()
+	text := html.UnescapeString(page) // html/template writes + as &#43;
 	svgs := regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAllString(page, -1)
 	if len(svgs) != 2 || strings.Count(page, "<svg ") != 2 {
 		t.Fatalf("%d SVG timelines, want one per run", len(svgs))
@@ -232,7 +235,7 @@ func TestHTMLHasOneTimelinePerRunWithDropMarkers(t *testing.T) {
 		`ssh-000 dropped at +0.906s (eof) carried by drainproof-1/gateway-7d9f-a`,
 		`>+1s</text>`,
 	} {
-		if !strings.Contains(page, want) {
+		if !strings.Contains(text, want) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
@@ -359,4 +362,14 @@ func TestIncompleteRunIsAJUnitErrorWithItsReasons(t *testing.T) {
 			t.Errorf("%s does not say why the run is incomplete:\n%s", name, out.String())
 		}
 	}
+}
+
+// svgTimeline renders r's whole-run timeline alone.
+func svgTimeline(r Result) string {
+	lo, hi := runSpan(r)
+	var b strings.Builder
+	if err := pageTemplate.ExecuteTemplate(&b, "timeline", buildTimeline(r, lo, hi)); err != nil {
+		panic(err)
+	}
+	return b.String()
 }

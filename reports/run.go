@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/drainproof/drainproof/harness/ledger"
@@ -44,10 +43,68 @@ type Run struct {
 	Namespace   string    `json:"namespace,omitempty"`
 	Started     time.Time `json:"started"`
 	Finished    time.Time `json:"finished"`
-	Command     []string  `json:"command,omitempty"` // argv that reproduces the run
+	// Command is the argv that reproduces the run (see Reproduce): every
+	// flag that mattered, no absolute path of the machine that ran it.
+	Command []string `json:"command,omitempty"`
 	// DataPlane is what carried the traffic; a stand-in's result is a class
 	// of its own and never a pass on the real proxy.
 	DataPlane *DataPlane `json:"dataPlane,omitempty"`
+	// ScenarioFile is the scenario's file (a catalog path such as
+	// catalog/x.yaml, or the file given to --scenario) and ScenarioDigest
+	// "sha256:<hex>" of its bytes.
+	ScenarioFile   string `json:"scenarioFile,omitempty"`
+	ScenarioDigest string `json:"scenarioDigest,omitempty"`
+	// Env is what the run was tested with.
+	Env *Environment `json:"environment,omitempty"`
+	// Evidence is the directory, relative to the run's, where pods, events
+	// and container logs were kept because the run failed ("" when none).
+	Evidence string `json:"evidence,omitempty"`
+}
+
+// Environment is what a run was tested with: which drainproof, which
+// Kubernetes and kind, which images, on which host.
+type Environment struct {
+	Drainproof string `json:"drainproof,omitempty" yaml:"drainproof,omitempty"` // version
+	Commit     string `json:"commit,omitempty" yaml:"commit,omitempty"`
+	Kubernetes string `json:"kubernetes,omitempty" yaml:"kubernetes,omitempty"` // the API server's gitVersion
+	Kind       string `json:"kind,omitempty" yaml:"kind,omitempty"`             // the kind library drainproof was built with
+	NodeImage  string `json:"nodeImage,omitempty" yaml:"nodeImage,omitempty"`
+	// Images is the run's image table (fixtures, gateway, a profile's
+	// proxy and control plane), name → reference.
+	Images map[string]string `json:"images,omitempty" yaml:"images,omitempty"`
+	Host   string            `json:"host,omitempty" yaml:"host,omitempty"` // OS/arch, CPUs, kernel (never its name)
+}
+
+// rows is the environment as (label, value) pairs, empty values left out,
+// images sorted by name.
+func (e *Environment) rows() [][2]string {
+	if e == nil {
+		return nil
+	}
+	var out [][2]string
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	dp := e.Drainproof
+	if e.Commit != "" {
+		dp += " (commit " + e.Commit + ")"
+	}
+	add("drainproof", dp)
+	add("Kubernetes", e.Kubernetes)
+	add("kind", e.Kind)
+	add("node image", e.NodeImage)
+	names := make([]string, 0, len(e.Images))
+	for n := range e.Images {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		add("image "+n, e.Images[n])
+	}
+	add("host", e.Host)
+	return out
 }
 
 // DataPlane is what carried a run's traffic.
@@ -270,19 +327,4 @@ func writeFile(path string, render func(io.Writer) error) error {
 		return fmt.Errorf("reports: %w", err)
 	}
 	return nil
-}
-
-// shellQuote joins argv into one copy-pasteable shell command.
-func shellQuote(argv []string) string {
-	out := make([]string, len(argv))
-	for i, a := range argv {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@%+", r))
-		}) < 0 {
-			out[i] = a
-			continue
-		}
-		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(out, " ")
 }

@@ -2,28 +2,35 @@ package reports
 
 import (
 	"fmt"
-	"html"
 	"math"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/verdict"
 )
 
-// SVG timeline geometry (pixels).
+// SVG timeline geometry (pixels). Text is 11 px: readable at 100 % zoom.
 const (
 	svgWidth     = 1100
-	svgLabelW    = 150 // connection ids on the left
+	svgLabelW    = 190 // connection ids and pod names on the left
 	svgRightPad  = 20
-	svgRowH      = 10
+	svgRowH      = 14
+	svgFont      = 11
 	svgMaxLanes  = 8 // lanes for pod-event labels above the rows
-	svgCharW     = 5.5
-	svgLaneH     = 13
-	svgAxisH     = 28
+	svgCharW     = 6.6
+	svgLaneH     = 15
+	svgAxisH     = 34
+	svgStripH    = 36  // per-second requests/errors bars
 	svgMaxRows   = 300 // connections drawn; dropped ones first
 	svgMaxTicksR = 2000
 	svgMaxTicks  = 50 // axis ticks: tickStep aims at ~10; the cap keeps absurd spans bounded
+	// The zoomed view: the first drop ± zoomAround (else the first
+	// disruption −zoomAround..+2·zoomAround), drawn when the run is at
+	// least zoomMinRatio times longer than that window.
+	zoomAround   = 3 * time.Second
+	zoomMinRatio = 2
 )
 
 // Colours by how a connection ended.
@@ -34,34 +41,116 @@ var endColour = map[ledger.Kind]string{
 	"":                    "#9e9e9e", // never ended in the ledger
 }
 
-var markerStyle = map[ledger.Kind]string{
-	ledger.PodDeleting:     `stroke="#ef6c00" stroke-dasharray="6 3"`,
-	ledger.EndpointRemoved: `stroke="#6a1b9a" stroke-dasharray="2 2"`,
-	ledger.ContainerExited: `stroke="#212121"`,
-	ledger.PodGone:         `stroke="#9e9e9e"`,
+// markerStroke is a pod event's line: colour, dash pattern, width.
+var markerStroke = map[ledger.Kind][3]string{
+	ledger.PodDeleting:     {"#ef6c00", "6 3", "1"},
+	ledger.EndpointRemoved: {"#6a1b9a", "2 2", "1"},
+	ledger.ContainerExited: {"#212121", "", "1"},
+	ledger.PodGone:         {"#9e9e9e", "", "1"},
+	ledger.DisruptionStart: {"#000", "", "1.5"},
 }
 
-type svgConn struct {
-	id            string
-	start, end    time.Time
-	ended         bool
-	endKind       ledger.Kind
-	endEvent      ledger.Event
-	peer, pod     string
-	stalls        []time.Time
-	dropped       bool
-	dropCause     string
-	attributedTxt string
+// timelineView is one SVG, everything placed; the page template draws it
+// (html/template escapes every text and attribute).
+type timelineView struct {
+	Caption       string // above the SVG
+	Title         string
+	Width, Height int
+	Font          int
+	Ticks         []svgTick
+	AxisX, AxisY  int
+	AxisText      string
+	Groups        []svgGroup
+	Rows          []svgRow
+	Strips        []svgStrip
+	Markers       []svgMarker
+	Note          string
 }
 
-// svgTimeline draws one run: a row per connection (bar from established to
-// its end, coloured by how it ended, an × where it dropped), vertical lines
-// for pod events labelled with the pod's name, failed requests and outbound
-// calls as ticks; all on the run's timeline (0 = first disruption).
-func svgTimeline(r Result) string {
-	conns := collectConns(r)
-	var markers, reqFail, outOK, outFail []ledger.Event
-	reqTotal := 0
+type svgTick struct {
+	X      float64
+	Y1, Y2 int
+	TextY  int
+	Text   string
+}
+
+// svgGroup is a pod's header row: the connections below it were carried by it.
+type svgGroup struct {
+	Y     int
+	Text  string
+	Title string
+	Bad   bool
+}
+
+type svgRow struct {
+	LabelX, LabelY int
+	Label          string
+	Class          string
+	X, W           float64
+	Y, H           int
+	Fill           string
+	Title          string
+	Stalls         []svgPoint
+	Drop           *svgPoint
+}
+
+type svgPoint struct {
+	X, Y  float64
+	D     string // a path, for drop crosses
+	Title string
+}
+
+// svgStrip is a row of ticks (failed requests, outbound calls) or, with
+// Bars, the per-second requests/errors chart.
+type svgStrip struct {
+	LabelX, LabelY int
+	Label          string
+	Ticks          []svgLine
+	Bars           []svgBar
+}
+
+type svgLine struct {
+	Class  string
+	X      float64
+	Y1, Y2 int
+	Stroke string
+	Title  string
+}
+
+type svgBar struct {
+	X, W       float64
+	Y, H       float64 // all requests
+	ErrY, ErrH float64 // the failed part, at the bottom
+	Title      string
+}
+
+type svgMarker struct {
+	Kind, Pod           string
+	X                   float64
+	Y1, Y2              int
+	Stroke, Dash, SW    string
+	TextX               float64
+	TextY               int
+	Anchor, Text, Title string
+}
+
+// timelineViews is the full run and, when it is long enough for it to
+// matter, a zoom on the first drop (or the disruption).
+func timelineViews(r Result) []timelineView {
+	lo, hi := runSpan(r)
+	full := buildTimeline(r, lo, hi)
+	full.Caption = "Whole run"
+	zlo, zhi, why, ok := zoomWindow(r, lo, hi)
+	if !ok {
+		return []timelineView{full}
+	}
+	z := buildTimeline(r, zlo, zhi)
+	z.Caption = "Zoom: " + why
+	return []timelineView{z, full}
+}
+
+// runSpan is the time range every drawn event falls in.
+func runSpan(r Result) (time.Time, time.Time) {
 	lo, hi := r.Verdict.Timeline.Origin, r.Verdict.Timeline.Origin
 	widen := func(t time.Time) {
 		if t.Before(lo) {
@@ -72,29 +161,52 @@ func svgTimeline(r Result) string {
 		}
 	}
 	for _, e := range r.Events {
-		switch {
-		case isMarkerKind(e.Kind) || e.Kind == ledger.DisruptionStart:
-			markers = append(markers, e)
-			widen(e.Time)
-		case e.Kind == ledger.Request || e.Kind == ledger.Hit:
-			reqTotal++
-			if e.Error != "" || e.Cause != "" || e.Code >= 400 {
-				reqFail = append(reqFail, e)
-			}
-			widen(e.Time)
-		case e.Kind == ledger.Outbound:
-			if e.Error != "" || e.Cause != "" || e.Code >= 400 {
-				outFail = append(outFail, e)
-			} else {
-				outOK = append(outOK, e)
-			}
+		if isMarkerKind(e.Kind) || e.Kind == ledger.DisruptionStart || e.Kind == ledger.Request || e.Kind == ledger.Hit || e.Kind == ledger.Outbound {
 			widen(e.Time)
 		}
 	}
-	for _, c := range conns {
-		widen(c.start)
-		widen(c.end)
+	for _, c := range r.Verdict.Conns {
+		widen(c.Start)
+		if c.End != nil {
+			widen(*c.End)
+		}
 	}
+	return lo, hi
+}
+
+// zoomWindow picks what the zoom shows: the first drop ± zoomAround, else
+// the first disruption from −zoomAround to +2·zoomAround. No zoom when
+// there is neither, or the run is short enough to read whole.
+func zoomWindow(r Result, lo, hi time.Time) (time.Time, time.Time, string, bool) {
+	var zlo, zhi time.Time
+	var why string
+	switch {
+	case len(r.Verdict.DropDetails) > 0:
+		first := r.Verdict.DropDetails[0].Time
+		for _, d := range r.Verdict.DropDetails {
+			if d.Time.Before(first) {
+				first = d.Time
+			}
+		}
+		zlo, zhi = first.Add(-zoomAround), first.Add(zoomAround)
+		why = fmt.Sprintf("the first drop (%s) ± %s", rel(r, first), zoomAround)
+	case r.Verdict.Timeline.OriginKind == ledger.DisruptionStart:
+		o := r.Verdict.Timeline.Origin
+		zlo, zhi = o.Add(-zoomAround), o.Add(2*zoomAround)
+		why = fmt.Sprintf("the disruption, %s before to %s after", zoomAround, 2*zoomAround)
+	default:
+		return zlo, zhi, "", false
+	}
+	if hi.Sub(lo) < zoomMinRatio*zhi.Sub(zlo) {
+		return zlo, zhi, "", false
+	}
+	return zlo, zhi, why, true
+}
+
+// buildTimeline places one run's connections (grouped by the pod that
+// carried them), pod events, request and outbound strips between lo and hi.
+func buildTimeline(r Result, lo, hi time.Time) timelineView {
+	tl := r.Verdict.Timeline
 	if !hi.After(lo) {
 		hi = lo.Add(time.Second)
 	}
@@ -102,106 +214,241 @@ func svgTimeline(r Result) string {
 	lo, hi = lo.Add(-span/50), hi.Add(span/50)
 	plotW := float64(svgWidth - svgLabelW - svgRightPad)
 	x := func(t time.Time) float64 {
+		if t.Before(lo) {
+			t = lo
+		}
+		if t.After(hi) {
+			t = hi
+		}
 		return float64(svgLabelW) + plotW*float64(t.Sub(lo))/float64(hi.Sub(lo))
 	}
+	inView := func(t time.Time) bool { return !t.Before(lo) && !t.After(hi) }
 
-	shown := conns
-	if len(shown) > svgMaxRows {
-		shown = shown[:svgMaxRows]
-	}
-	extraRows := 0
-	if reqTotal > 0 {
-		extraRows++
-	}
-	if len(outOK)+len(outFail) > 0 {
-		extraRows++
+	var markers, reqs, outOK, outFail []ledger.Event
+	for _, e := range r.Events {
+		switch {
+		case (isMarkerKind(e.Kind) || e.Kind == ledger.DisruptionStart) && inView(e.Time):
+			markers = append(markers, e)
+		case e.Kind == ledger.Request || e.Kind == ledger.Hit:
+			reqs = append(reqs, e)
+		case e.Kind == ledger.Outbound && inView(e.Time) && verdict.RequestOK(e):
+			outOK = append(outOK, e)
+		case e.Kind == ledger.Outbound && inView(e.Time):
+			outFail = append(outFail, e)
+		}
 	}
 	sort.SliceStable(markers, func(i, j int) bool { return markers[i].Time.Before(markers[j].Time) })
 	labels, lanes := placeLabels(markers, x)
-	top := lanes*svgLaneH + 6
-	rowsH := (len(shown)+extraRows)*svgRowH + 4
-	height := top + rowsH + svgAxisH
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="monospace" font-size="9">`+"\n",
-		svgWidth, height, svgWidth, height)
-	fmt.Fprintf(&b, `<title>%s: connections and pod events, seconds relative to %s</title>`+"\n", esc(runName(r)), esc(originText(r)))
-	bottom := top + rowsH
+	top := lanes*svgLaneH + 8
 
-	// Axis ticks.
-	step := tickStep(hi.Sub(lo))
-	first := time.Duration(math.Ceil(float64(lo.Sub(r.Verdict.Timeline.Origin))/float64(step))) * step
-	for n, d := 0, first; n < svgMaxTicks && r.Verdict.Timeline.Origin.Add(d).Before(hi); n, d = n+1, d+step {
-		px := x(r.Verdict.Timeline.Origin.Add(d))
-		fmt.Fprintf(&b, `<line class="tick" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#eee"/>`, px, top, px, bottom)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n", px, bottom+12, esc(tickLabel(d)))
+	groups, shown, total := groupConns(r, lo, hi)
+	v := timelineView{Width: svgWidth, Font: svgFont,
+		Title: fmt.Sprintf("%s: connections by carrying pod, pod events, requests; seconds relative to %s", runName(r), originText(r))}
+	y := top
+	for _, g := range groups {
+		v.Groups = append(v.Groups, svgGroup{Y: y + svgRowH - 3, Text: g.title, Title: g.detail, Bad: g.drops > 0})
+		y += svgRowH
+		for _, c := range g.conns {
+			v.Rows = append(v.Rows, connRow(r, c, y, x))
+			y += svgRowH
+		}
 	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">s from %s</text>`+"\n", svgWidth-svgRightPad, bottom+24, esc(string(r.Verdict.Timeline.OriginKind)))
-
-	// Rows.
-	for i, c := range shown {
-		y := top + i*svgRowH
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, svgLabelW-4, y+8, esc(trim(c.id, 24)))
-		x1, x2 := x(c.start), x(c.end)
-		if x2-x1 < 1 {
-			x2 = x1 + 1
-		}
-		fmt.Fprintf(&b, `<rect class="conn end-%s" x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s</title></rect>`,
-			esc(kindClass(c.endKind)), x1, y+2, x2-x1, svgRowH-3, endColour[c.endKind], esc(connTitle(r, c)))
-		for _, st := range c.stalls {
-			fmt.Fprintf(&b, `<line class="stall" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#f9a825" stroke-width="2"/>`, x(st), y, x(st), y+svgRowH)
-		}
-		if c.dropped {
-			dx, dy := x(c.end), float64(y)+float64(svgRowH)/2
-			fmt.Fprintf(&b, `<path class="drop-marker" d="M%.1f %.1fL%.1f %.1fM%.1f %.1fL%.1f %.1f" stroke="#b71c1c" stroke-width="2"><title>%s</title></path>`,
-				dx-4, dy-4, dx+4, dy+4, dx-4, dy+4, dx+4, dy-4, esc(c.id+" dropped at "+rel(r, c.end)+" ("+orDash(c.dropCause)+") "+c.attributedTxt))
-		}
-		b.WriteString("\n")
-	}
-	row := top + len(shown)*svgRowH
-	if reqTotal > 0 {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">requests %d/%d failed</text>`, svgLabelW-4, row+8, len(reqFail), reqTotal)
-		for i, e := range reqFail {
-			if i == svgMaxTicksR {
-				break
-			}
-			fmt.Fprintf(&b, `<line class="request-error" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#c62828"><title>%s</title></line>`, x(e.Time), row+1, x(e.Time), row+svgRowH-1, esc(rel(r, e.Time)+" "+describe(e)))
-		}
-		b.WriteString("\n")
-		row += svgRowH
+	if len(reqs) > 0 {
+		v.Strips = append(v.Strips, requestStrip(r, reqs, lo, hi, y, x))
+		y += svgStripH
 	}
 	if len(outOK)+len(outFail) > 0 {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">outbound %d/%d ok</text>`, svgLabelW-4, row+8, len(outOK), len(outOK)+len(outFail))
-		for _, group := range []struct {
-			evs    []ledger.Event
-			class  string
-			colour string
+		s := svgStrip{LabelX: svgLabelW - 4, LabelY: y + svgRowH - 3, Label: fmt.Sprintf("outbound %d/%d ok", len(outOK), len(outOK)+len(outFail))}
+		for _, g := range []struct {
+			evs           []ledger.Event
+			class, colour string
 		}{{outOK, "outbound-ok", "#2e7d32"}, {outFail, "outbound-error", "#c62828"}} {
-			for i, e := range group.evs {
+			for i, e := range g.evs {
 				if i == svgMaxTicksR {
 					break
 				}
-				fmt.Fprintf(&b, `<line class="%s" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"><title>%s</title></line>`, group.class, x(e.Time), row+1, x(e.Time), row+svgRowH-1, group.colour, esc(rel(r, e.Time)+" "+describe(e)))
+				s.Ticks = append(s.Ticks, svgLine{Class: g.class, X: x(e.Time), Y1: y + 1, Y2: y + svgRowH - 1, Stroke: g.colour, Title: rel(r, e.Time) + " " + describe(e)})
 			}
 		}
-		b.WriteString("\n")
+		v.Strips = append(v.Strips, s)
+		y += svgRowH
 	}
-
-	// Pod-event markers last, over the rows, labels in lanes that do not overlap.
+	bottom := y + 4
+	step := tickStep(hi.Sub(lo))
+	first := time.Duration(math.Ceil(float64(lo.Sub(tl.Origin))/float64(step))) * step
+	for n, d := 0, first; n < svgMaxTicks && tl.Origin.Add(d).Before(hi); n, d = n+1, d+step {
+		v.Ticks = append(v.Ticks, svgTick{X: x(tl.Origin.Add(d)), Y1: top, Y2: bottom, TextY: bottom + 14, Text: tickLabel(d)})
+	}
+	v.AxisX, v.AxisY, v.AxisText = svgWidth-svgRightPad, bottom+28, "s from "+string(tl.OriginKind)
 	for i, m := range markers {
-		px, l := x(m.Time), labels[i]
-		style := markerStyle[m.Kind]
-		if m.Kind == ledger.DisruptionStart {
-			style = `stroke="#000" stroke-width="1.5"`
+		l := labels[i]
+		st := markerStroke[m.Kind]
+		ly := l.lane*svgLaneH + 12
+		v.Markers = append(v.Markers, svgMarker{Kind: string(m.Kind), Pod: m.Pod, X: x(m.Time), Y1: ly, Y2: bottom,
+			Stroke: st[0], Dash: st[1], SW: st[2], TextX: l.x, TextY: ly, Anchor: l.anchor, Text: l.text, Title: rel(r, m.Time) + " " + describe(m)})
+	}
+	v.Height = bottom + svgAxisH
+	if shown < total {
+		v.Note = fmt.Sprintf("%d of %d connections drawn (dropped ones first).", shown, total)
+	}
+	return v
+}
+
+type connGroup struct {
+	pod, title, detail string
+	drops              int
+	conns              []verdict.Conn
+}
+
+// groupConns groups the connections alive in [lo, hi] by carrying pod:
+// pods with drops first, then by name, unattributed last; in a group,
+// dropped connections first, then by start. At most svgMaxRows are kept,
+// dropped ones first; it returns how many were kept and how many there were.
+func groupConns(r Result, lo, hi time.Time) ([]connGroup, int, int) {
+	var alive []verdict.Conn
+	for _, c := range r.Verdict.Conns {
+		if c.Start.After(hi) || c.End != nil && c.End.Before(lo) {
+			continue
 		}
-		y := l.lane*svgLaneH + 10
-		fmt.Fprintf(&b, `<g class="pod-event %s" data-pod="%s"><line x1="%.1f" y1="%d" x2="%.1f" y2="%d" %s/><text x="%.1f" y="%d" text-anchor="%s">%s</text><title>%s</title></g>`+"\n",
-			esc(string(m.Kind)), esc(m.Pod), px, y, px, bottom, style, l.x, y, l.anchor, esc(l.text), esc(rel(r, m.Time)+" "+describe(m)))
+		alive = append(alive, c)
 	}
-	b.WriteString("</svg>\n")
-	if len(conns) > len(shown) {
-		fmt.Fprintf(&b, `<p class="note">%d of %d connections drawn (dropped ones first).</p>`+"\n", len(shown), len(conns))
+	sort.SliceStable(alive, func(i, j int) bool {
+		if alive[i].Dropped() != alive[j].Dropped() {
+			return alive[i].Dropped()
+		}
+		if !alive[i].Start.Equal(alive[j].Start) {
+			return alive[i].Start.Before(alive[j].Start)
+		}
+		return alive[i].ID < alive[j].ID
+	})
+	total := len(alive)
+	if len(alive) > svgMaxRows {
+		alive = alive[:svgMaxRows]
 	}
-	return b.String()
+	byPod := map[string]*connGroup{}
+	var order []*connGroup
+	for _, c := range alive {
+		g := byPod[c.Pod]
+		if g == nil {
+			g = &connGroup{pod: c.Pod}
+			byPod[c.Pod] = g
+			order = append(order, g)
+		}
+		g.conns = append(g.conns, c)
+		if c.Dropped() {
+			g.drops++
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := order[i], order[j]
+		if (a.pod == "") != (b.pod == "") {
+			return b.pod == ""
+		}
+		if (a.drops > 0) != (b.drops > 0) {
+			return a.drops > 0
+		}
+		return a.pod < b.pod
+	})
+	out := make([]connGroup, len(order))
+	for i, g := range order {
+		name := shortPod(g.pod)
+		if g.pod == "" {
+			name = "(unattributed)"
+		}
+		g.title = fmt.Sprintf("%s: %d conn", trim(name, 22), len(g.conns))
+		g.detail = fmt.Sprintf("%s carried %d of the connections drawn, %d dropped", orDash(g.pod), len(g.conns), g.drops)
+		if g.drops > 0 {
+			g.title += fmt.Sprintf(", %d ×", g.drops)
+		}
+		out[i] = *g
+	}
+	return out, len(alive), total
+}
+
+func connRow(r Result, c verdict.Conn, y int, x func(time.Time) float64) svgRow {
+	end := r.Verdict.Timeline.Origin
+	for _, e := range r.Events { // an open connection runs to the ledger's end
+		if e.Time.After(end) {
+			end = e.Time
+		}
+	}
+	if c.End != nil {
+		end = *c.End
+	}
+	x1, x2 := x(c.Start), x(end)
+	if x2-x1 < 1 {
+		x2 = x1 + 1
+	}
+	row := svgRow{LabelX: svgLabelW - 4, LabelY: y + svgRowH - 3, Label: trim(c.ID, 28), Class: "conn end-" + kindClass(c.EndKind),
+		X: x1, W: x2 - x1, Y: y + 2, H: svgRowH - 4, Fill: endColour[c.EndKind], Title: connTitle(r, c)}
+	for _, st := range c.Stalls {
+		row.Stalls = append(row.Stalls, svgPoint{X: x(st), Y: float64(y) + float64(svgRowH)/2, Title: c.ID + " stalled at " + rel(r, st)})
+	}
+	if c.Dropped() {
+		dx, dy := x(end), float64(y)+float64(svgRowH)/2
+		row.Drop = &svgPoint{X: dx, Y: dy,
+			D:     fmt.Sprintf("M%.1f %.1fL%.1f %.1fM%.1f %.1fL%.1f %.1f", dx-4, dy-4, dx+4, dy+4, dx-4, dy+4, dx+4, dy-4),
+			Title: c.ID + " dropped at " + rel(r, end) + " (" + orDash(c.Cause) + ") " + dropAttribution(r, c)}
+	}
+	return row
+}
+
+// dropAttribution says which pod carried a dropped connection and what it
+// is attributed to, from the verdict's Drop with the same Seq.
+func dropAttribution(r Result, c verdict.Conn) string {
+	for _, d := range r.Verdict.DropDetails {
+		if d.Seq == c.DropSeq {
+			return "carried by " + orDash(d.Pod) + "; " + attribution(r, d)
+		}
+	}
+	return ""
+}
+
+// requestStrip draws requests and hits per second (grey) with the failed
+// part (red) at the bottom of each bar, on the same axis as the rows.
+func requestStrip(r Result, reqs []ledger.Event, lo, hi time.Time, y int, x func(time.Time) float64) svgStrip {
+	origin := r.Verdict.Timeline.Origin
+	type bucket struct{ total, failed int }
+	buckets := map[int64]*bucket{}
+	failed, peak := 0, 1
+	for _, e := range reqs {
+		k := int64(math.Floor(float64(e.Time.Sub(origin)) / float64(time.Second)))
+		b := buckets[k]
+		if b == nil {
+			b = &bucket{}
+			buckets[k] = b
+		}
+		b.total++
+		if !verdict.RequestOK(e) {
+			b.failed++
+			failed++
+		}
+		if b.total > peak {
+			peak = b.total
+		}
+	}
+	keys := make([]int64, 0, len(buckets))
+	for k := range buckets {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	s := svgStrip{LabelX: svgLabelW - 4, LabelY: y + svgStripH/2 + 4,
+		Label: fmt.Sprintf("requests/s (%d of %d failed)", failed, len(reqs))}
+	base, h := float64(y+svgStripH-3), float64(svgStripH-6)
+	for _, k := range keys {
+		b := buckets[k]
+		from := origin.Add(time.Duration(k) * time.Second)
+		to := from.Add(time.Second)
+		if to.Before(lo) || from.After(hi) {
+			continue
+		}
+		x1, x2 := x(from), x(to)
+		bh := h * float64(b.total) / float64(peak)
+		eh := h * float64(b.failed) / float64(peak)
+		s.Bars = append(s.Bars, svgBar{X: x1 + 0.5, W: math.Max(x2-x1-1, 1), Y: base - bh, H: bh, ErrY: base - eh, ErrH: eh,
+			Title: fmt.Sprintf("%s..%s: %d requests, %d failed", tickLabel(time.Duration(k)*time.Second), tickLabel(time.Duration(k+1)*time.Second), b.total, b.failed)})
+	}
+	return s
 }
 
 type svgLabel struct {
@@ -254,71 +501,17 @@ func placeLabels(markers []ledger.Event, x func(time.Time) float64) ([]svgLabel,
 	return out, used
 }
 
-// collectConns returns every connection that was established, dropped ones
-// first, then by start time and id.
-func collectConns(r Result) []svgConn {
-	byID := map[string]*svgConn{}
-	var order []string
-	last := r.Verdict.Timeline.Origin
-	for _, e := range r.Events {
-		if e.Time.After(last) {
-			last = e.Time
-		}
-		if e.Conn == "" {
-			continue
-		}
-		c := byID[e.Conn]
-		switch {
-		case e.Kind == ledger.Established && c == nil:
-			c = &svgConn{id: e.Conn, start: e.Time, peer: e.Peer}
-			byID[e.Conn] = c
-			order = append(order, e.Conn)
-		case c == nil:
-		case e.Kind == ledger.Stall:
-			c.stalls = append(c.stalls, e.Time)
-		case e.IsConnectionEnd() && !c.ended:
-			c.ended, c.end, c.endKind, c.endEvent = true, e.Time, e.Kind, e
-			c.dropped, c.dropCause = e.Kind == ledger.Drop, e.Cause
-		}
-	}
-	drops := map[string]string{}
-	pods := map[string]string{}
-	for _, d := range r.Verdict.DropDetails {
-		drops[d.Conn] = "carried by " + orDash(d.Pod) + "; " + attribution(r, d)
-		pods[d.Conn] = d.Pod
-	}
-	out := make([]svgConn, 0, len(order))
-	for _, id := range order {
-		c := byID[id]
-		if !c.ended {
-			c.end = last
-		}
-		c.attributedTxt, c.pod = drops[id], pods[id]
-		out = append(out, *c)
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].dropped != out[j].dropped {
-			return out[i].dropped
-		}
-		if !out[i].start.Equal(out[j].start) {
-			return out[i].start.Before(out[j].start)
-		}
-		return out[i].id < out[j].id
-	})
-	return out
-}
-
-func connTitle(r Result, c svgConn) string {
+func connTitle(r Result, c verdict.Conn) string {
 	end := "still open at the end of the ledger"
-	if c.ended {
-		end = string(c.endKind) + " at " + rel(r, c.end)
-		if c.dropCause != "" {
-			end += " (" + c.dropCause + ")"
+	if c.End != nil {
+		end = string(c.EndKind) + " at " + rel(r, *c.End)
+		if c.Cause != "" {
+			end += " (" + c.Cause + ")"
 		}
 	}
-	s := fmt.Sprintf("%s peer %s: established %s, %s", c.id, orDash(c.peer), rel(r, c.start), end)
-	if c.attributedTxt != "" {
-		s += "; " + c.attributedTxt
+	s := fmt.Sprintf("%s peer %s, carried by %s: established %s, %s", c.ID, orDash(c.Peer), orDash(c.Pod), rel(r, c.Start), end)
+	if n := len(c.Stalls); n > 0 {
+		s += fmt.Sprintf(", %d stall(s)", n)
 	}
 	return s
 }
@@ -352,10 +545,10 @@ func shortPod(pod string) string {
 }
 
 func trim(s string, n int) string {
-	if len(s) <= n {
+	if len([]rune(s)) <= n {
 		return s
 	}
-	return s[:n-1] + "…"
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // tickStep picks a round step giving about ten ticks over span.
@@ -380,5 +573,3 @@ func tickLabel(d time.Duration) string {
 	}
 	return s + "s"
 }
-
-func esc(s string) string { return html.EscapeString(s) }

@@ -105,3 +105,80 @@ func isMarkerKind(k ledger.Kind) bool {
 	}
 	return false
 }
+
+// podDrops is one pod's drops: one row in Checks, the connections under it.
+type podDrops struct {
+	Pod         string // "" for drops no pod could be named for
+	Drops       []verdict.Drop
+	First, Last time.Time
+	Causes      string // "eof×3, reset×1"
+}
+
+// dropsByPod groups the verdict's drops (all of them, in drop order) by the
+// pod that carried them, in order of each pod's first drop.
+func dropsByPod(v verdict.Verdict) []podDrops {
+	var out []podDrops
+	at := map[string]int{}
+	causes := map[string]map[string]int{}
+	for _, d := range v.DropDetails {
+		i, ok := at[d.Pod]
+		if !ok {
+			i = len(out)
+			at[d.Pod] = i
+			out = append(out, podDrops{Pod: d.Pod, First: d.Time, Last: d.Time})
+			causes[d.Pod] = map[string]int{}
+		}
+		g := &out[i]
+		g.Drops = append(g.Drops, d)
+		if d.Time.Before(g.First) {
+			g.First = d.Time
+		}
+		if d.Time.After(g.Last) {
+			g.Last = d.Time
+		}
+		causes[d.Pod][orDash(d.Cause)]++
+	}
+	for i := range out {
+		out[i].Causes = causeList(causes[out[i].Pod])
+	}
+	return out
+}
+
+// summary is the pod's drops in one line: "3 drops from +0.906s to +0.910s (eof×3)".
+func (g podDrops) summary(r Result) string {
+	s := plural(len(g.Drops), "drop") + " at " + rel(r, g.First)
+	if !g.Last.Equal(g.First) {
+		s = plural(len(g.Drops), "drop") + " from " + rel(r, g.First) + " to " + rel(r, g.Last)
+	}
+	return s + " (" + g.Causes + ")"
+}
+
+// suiteOutcome is several runs' headline: PASS when every run is green,
+// INCOMPLETE when none failed but some could not be judged, else FAIL.
+func suiteOutcome(rs []Result) verdict.Outcome {
+	incomplete := false
+	for _, r := range rs {
+		o := r.Verdict.Outcome
+		switch {
+		case o.OK():
+		case o == verdict.Incomplete || o == verdict.NotRun:
+			incomplete = true
+		default:
+			return verdict.Fail
+		}
+	}
+	if incomplete || len(rs) == 0 {
+		return verdict.Incomplete
+	}
+	return verdict.Pass
+}
+
+// latencyCells is one latency summary as table cells.
+func latencyCells(l verdict.LatencySummary) []string {
+	return []string{l.Probe, l.What, fmt.Sprint(l.Count), ms3(l.P50), ms3(l.P90), ms3(l.P99), ms3(l.Max)}
+}
+
+// ms3 prints a latency in milliseconds ("12.3 ms").
+func ms3(d verdict.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d.Duration)/float64(time.Millisecond))
+}

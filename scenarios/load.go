@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"crypto/sha256"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -112,6 +113,7 @@ func Parse(source string, b []byte) (*Scenario, error) {
 		return nil, fmt.Errorf("%s: %s", source, jsonFieldError(err))
 	}
 	s.Source = source
+	s.Digest = fmt.Sprintf("sha256:%x", sha256.Sum256(b))
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}

@@ -56,6 +56,8 @@ type Scenario struct {
 
 	// Source is where the scenario was loaded from (file path); not in YAML.
 	Source string `json:"-"`
+	// Digest is "sha256:<hex>" of the file's bytes, as reports record it.
+	Digest string `json:"-"`
 }
 
 // NamespaceMeta is metadata of the run's namespace.

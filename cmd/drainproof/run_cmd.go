@@ -56,14 +56,10 @@ func runCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	res, err := run.Run(ctx, run.Options{Scenario: s, Files: files, Config: c.RESTConfig(),
-		Images: ready.Images, OutDir: *out, Keep: *keep, Log: os.Stderr})
+		Images: ready.Images, NodeImage: imgs.Node, OutDir: *out, Keep: *keep, Log: os.Stderr})
 	if res != nil {
-		dp := ready.DataPlane
-		meta := reports.Run{Scenario: s.Name, Description: s.Description, Profile: s.ProfileName(), Cluster: c.Name,
-			Namespace: res.Namespace, Started: res.Started, Finished: res.Finished, Command: os.Args, DataPlane: &dp}
-		if len(s.NegativeControlOf) > 0 {
-			meta.TwinOf = s.NegativeControlOf[0]
-		}
+		wd, _ := os.Getwd()
+		meta := run.Meta(s, ready.DataPlane, res, c.Name, reports.Reproduce(os.Args, wd))
 		if werr := reports.WriteRun(*out, meta, s.Expect, res.Verdict, res.Events); werr != nil {
 			err = errors.Join(err, werr)
 		}

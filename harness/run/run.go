@@ -31,6 +31,7 @@ import (
 	"github.com/drainproof/drainproof/harness/ledger"
 	"github.com/drainproof/drainproof/harness/verdict"
 	"github.com/drainproof/drainproof/harness/watch"
+	"github.com/drainproof/drainproof/reports"
 	"github.com/drainproof/drainproof/scenarios"
 )
 
@@ -42,9 +43,11 @@ type Options struct {
 	// Images is the run's image table (name → ref): the base images and the
 	// scenario's profile's (see profile.Ensure), for {{ image "name" }}.
 	Images map[string]string
-	OutDir string    // ledger.jsonl and key material go here
-	Keep   bool      // leave the namespace behind for inspection
-	Log    io.Writer // progress lines; nil: discarded
+	// NodeImage is the cluster's node image, for reports ("": kind's default).
+	NodeImage string
+	OutDir    string    // ledger.jsonl and key material go here
+	Keep      bool      // leave the namespace behind for inspection
+	Log       io.Writer // progress lines; nil: discarded
 }
 
 // Result is what a run produced. Verdict is judged even when the run was cut
@@ -55,6 +58,12 @@ type Result struct {
 	Finished  time.Time
 	Events    []ledger.Event
 	Verdict   verdict.Verdict
+	// Env is what the run was tested with (drainproof, Kubernetes, kind,
+	// images, host).
+	Env reports.Environment
+	// Evidence is EvidenceDir when the run failed and its namespace's pods,
+	// events and logs were kept there ("" otherwise).
+	Evidence string
 }
 
 // SetupError means the run could not judge anything (bad scenario, objects
@@ -81,7 +90,20 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		return nil, setup(fmt.Errorf("--out %s: %w", o.OutDir, err))
 	}
 	var undo cleanups
+	var clients *kube.Clients
+	var ns string
 	defer func() {
+		// Evidence first: the namespace is still there (cleanups delete it).
+		if clients != nil && ns != "" && needsEvidence(res, err) {
+			dir := filepath.Join(o.OutDir, EvidenceDir)
+			if eerr := collectEvidence(context.WithoutCancel(ctx), clients.CS, ns, dir); eerr != nil {
+				fmt.Fprintf(o.Log, "evidence: %v\n", eerr)
+			}
+			fmt.Fprintf(o.Log, "evidence (pods, events, logs) in %s\n", dir)
+			if res != nil {
+				res.Evidence = EvidenceDir
+			}
+		}
 		if o.Keep {
 			fmt.Fprintf(o.Log, "keeping namespace (--keep)\n")
 			return
@@ -91,11 +113,12 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		}
 	}()
 
-	clients, err := kube.FromConfig(o.Config)
+	clients, err = kube.FromConfig(o.Config)
 	if err != nil {
 		return nil, setup(err)
 	}
-	ns := namespaceFor(s.Name)
+	env := environment(clients.CS, o)
+	ns = namespaceFor(s.Name)
 	cs := clients.CS
 	nsLabels := map[string]string{"drainproof.dev/scenario": s.Name}
 	for k, v := range s.Namespace.Labels {
@@ -144,7 +167,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		return nil, setup(err)
 	}
 	l := ledger.New(sink)
-	res = &Result{Namespace: ns, Started: time.Now()}
+	res = &Result{Namespace: ns, Started: time.Now(), Env: env}
 	defer func() {
 		// Whatever cut the run short is said in the ledger before it closes,
 		// so the verdict (and `drainproof report` later) is INCOMPLETE.

@@ -74,7 +74,7 @@ func countEvents(v *Verdict, ix *index, metrics map[string]*PodMetrics) {
 
 // attributeDrop applies the attribution rule to one drop event.
 func (ix *index) attributeDrop(e *ledger.Event) Drop {
-	d := Drop{Conn: e.Conn, Time: e.Time, Cause: e.Cause, Peer: e.Peer, drop: e}
+	d := Drop{Seq: e.Seq, Conn: e.Conn, Time: e.Time, Cause: e.Cause, Peer: e.Peer, drop: e}
 	if c := ix.conns[e.Conn]; e.Conn != "" && c != nil {
 		d.Pod, d.established = c.pod, c.established
 		if d.Peer == "" {

@@ -90,6 +90,7 @@ type connInfo struct {
 	served      string // pod the server named itself as (Detail["pod"])
 	pod         string // resolved carrying pod, "" when unattributable
 	stalls      int
+	stallTimes  []time.Time
 }
 
 type ipAnnouncement struct {
@@ -194,6 +195,7 @@ func (ix *index) addConnEvent(e ledger.Event) {
 		c.end = &ev
 	case e.Kind == ledger.Stall:
 		c.stalls++
+		c.stallTimes = append(c.stallTimes, e.Time)
 	}
 }
 

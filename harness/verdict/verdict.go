@@ -37,6 +37,13 @@ type Verdict struct {
 	DropDetails []Drop          `json:"dropDetails"`
 	Control     *ControlOutcome `json:"control,omitempty"`
 	Findings    []Finding       `json:"findings"`
+	// Latency is each probe's latency distribution (see latency.go).
+	Latency []LatencySummary `json:"latency,omitempty"`
+
+	// Conns is every established connection's life, in order of first
+	// event. Evaluate fills it; it is not written to verdict.json (the
+	// ledger holds it) but reports draw from it.
+	Conns []Conn `json:"-"`
 }
 
 // Succeeded is the outcome a suite wants: Pass for a scenario, the control
@@ -72,6 +79,7 @@ type PodMetrics struct {
 
 // Drop is one dropped connection and what it is attributed to.
 type Drop struct {
+	Seq          int64       `json:"seq"` // the Drop event's ledger Seq
 	Conn         string      `json:"conn,omitempty"`
 	Time         time.Time   `json:"t"`
 	Cause        string      `json:"cause,omitempty"`
@@ -169,6 +177,8 @@ func Evaluate(exp Expect, events []ledger.Event) Verdict {
 	for _, name := range ix.podNames {
 		v.Pods = append(v.Pods, *metrics[name])
 	}
+	v.Conns = ix.connLives()
+	v.Latency = latencies(evs)
 	return v
 }
 

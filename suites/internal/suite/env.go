@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
+	"al.essio.dev/pkg/shellescape"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/drainproof/drainproof/harness/cluster"
@@ -98,7 +101,7 @@ func (e *Env) Finish(failed bool) error {
 		if err := reports.WriteSuite(e.Reports, results); err != nil {
 			errs = append(errs, fmt.Errorf("suite reports: %w", err))
 		}
-		if err := reports.WriteQualification(e.Reports, reports.Qualify(e.qualificationHeader(), results)); err != nil {
+		if err := reports.WriteQualification(e.Reports, reports.Qualify(e.qualificationHeader(results), results)); err != nil {
 			errs = append(errs, fmt.Errorf("qualification report: %w", err))
 		}
 	}
@@ -122,7 +125,7 @@ func (e *Env) Finish(failed bool) error {
 func (e *Env) Record(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.results = append(e.results, reports.Result{Run: Meta(s, dp, res), Expect: s.Expect, Verdict: res.Verdict, Events: res.Events})
+	e.results = append(e.results, reports.Result{Run: e.Meta(s, dp, res), Expect: s.Expect, Verdict: res.Verdict, Events: res.Events})
 }
 
 // EnsureProfile makes s's profile ready on the suite's cluster (once per profile:
@@ -136,39 +139,45 @@ func (e *Env) EnsureProfile(ctx context.Context, s *scenarios.Scenario) (*profil
 	return r, nil
 }
 
-// Meta describes a run for reports.
-func Meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result) reports.Run {
-	r := reports.Run{
-		Scenario: s.Name, Description: s.Description, Profile: s.ProfileName(), Cluster: *clusterName, DataPlane: &dp,
-		Namespace: res.Namespace, Started: res.Started, Finished: res.Finished,
-		Command: []string{"drainproof", "run", "--scenario", s.Name, "--out", "DIR"},
-	}
+// Meta describes a run for reports; its reproduce line is the `drainproof
+// run` that does the same on the same cluster, writing where the suite did.
+func (e *Env) Meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result) reports.Run {
+	wd, _ := os.Getwd()
+	out := reports.Reproduce([]string{"", filepath.Join(e.Reports, s.Name)}, wd)[1]
+	cmd := []string{"drainproof", "run", "--scenario", s.Name, "--cluster", *clusterName, "--out", out}
 	if *airGapped {
-		r.Command = append(r.Command, "--air-gapped")
+		cmd = append(cmd, "--air-gapped")
 	}
-	if len(s.NegativeControlOf) > 0 {
-		r.TwinOf = s.NegativeControlOf[0]
-	}
-	return r
+	return run.Meta(s, dp, res, *clusterName, cmd)
 }
 
 // qualificationHeader says what this suite qualified, on which images.
-func (e *Env) qualificationHeader() reports.QualificationReport {
+func (e *Env) qualificationHeader(results []reports.Result) reports.QualificationReport {
 	mode := "registry"
 	if *airGapped {
 		mode = "air-gapped"
 	}
-	versions := map[string]string{}
-	for k, v := range e.Base {
-		versions[k] = v
+	// The implementation and versions come from the runs (their data plane
+	// and what they were tested with); the catalog of the profiles that ran
+	// makes a subset partial.
+	profiles := map[string]bool{}
+	var names []string
+	for _, r := range results {
+		if !profiles[r.Run.Profile] {
+			profiles[r.Run.Profile] = true
+			names = append(names, r.Run.Profile)
+		}
 	}
-	if e.Images != nil && e.Images.Node != "" {
-		versions["node"] = e.Images.Node
+	sort.Strings(names)
+	var catalog []string
+	for _, n := range e.Catalog.Names() {
+		if s, _ := e.Catalog.Get(n); profiles[s.ProfileName()] {
+			catalog = append(catalog, n)
+		}
 	}
 	return reports.QualificationReport{
-		Implementation: reports.Implementation{Project: "drainproof suite " + e.Profile, Version: "dev"},
-		Profile:        e.Profile, Versions: versions, Mode: mode, Cluster: *clusterName,
-		Reproduce: "make e2e LABELS=" + labelsArg(),
+		Profile: strings.Join(names, ","), Mode: mode, Cluster: *clusterName, Catalog: catalog,
+		Reproduce: fmt.Sprintf("make e2e LABELS=%s AIR_GAPPED=%v", shellescape.Quote(labelsArg()), *airGapped),
 	}
 }
 

@@ -68,10 +68,10 @@ func assess(env *Env, name string) features.Func {
 		}
 		res, err := run.Run(ctx, run.Options{
 			Scenario: s, Files: files, Config: env.Cluster.RESTConfig(),
-			Images: ready.Images, OutDir: out, Log: testLog{t},
+			Images: ready.Images, NodeImage: env.Images.Node, OutDir: out, Log: testLog{t},
 		})
 		if res != nil {
-			if werr := reports.WriteRun(out, Meta(s, ready.DataPlane, res), s.Expect, res.Verdict, res.Events); werr != nil {
+			if werr := reports.WriteRun(out, env.Meta(s, ready.DataPlane, res), s.Expect, res.Verdict, res.Events); werr != nil {
 				t.Errorf("write reports: %v", werr)
 			}
 			env.Record(s, ready.DataPlane, res)
