@@ -21,11 +21,12 @@
 //	                                 a PodDisruptionBudget refusal is retried until the
 //	                                 timeout, then reported naming the budget
 //
-// Before any action the disruption waits (up to Settle) until the probes'
-// traffic reached every pod of its target, read from the ledger with the
-// verdict's attribution rule, and records in DisruptionStart what each pod
-// carried (Detail["carried"]) and the pods it stops (Detail["pods"]). Pod
-// actions stop the pod Pick chooses: the busiest (default) or all of them.
+// Before a pod action (delete, force-delete, evict) the disruption waits (up
+// to Settle) until the probes' traffic reached every pod of its target, read
+// from the ledger with the verdict's attribution rule, and stops the pod Pick
+// chooses: the busiest (default) or all of them. Deployment actions stop
+// every pod and do not wait. Every action records in DisruptionStart what
+// each pod carried (Detail["carried"]) and the pods it stops (Detail["pods"]).
 package disrupt
 
 import (
@@ -83,15 +84,18 @@ func Do(ctx context.Context, cs kubernetes.Interface, ns string, spec Spec, l *l
 	if spec.Pick == "" {
 		spec.Pick = PickBusiest
 	}
-	settled := func(pods []string) map[string]string {
-		c := settle(ctx, l, ns, pods, spec.Settle)
-		return map[string]string{"carried": carriedText(pods, c)}
+	// A deployment action stops every pod of the target, so there is no
+	// victim to choose and nothing to wait for: what each pod carried is
+	// recorded as it stands (waiting would only spend the probes' lifetime
+	// before the disruption, as seen with sessions opened once).
+	carriedNow := func(pods []string) map[string]string {
+		return map[string]string{"carried": carriedText(pods, settle(ctx, l, ns, pods, 0))}
 	}
 	switch {
 	case kind == "deployment" && spec.Action == "rollout-restart":
 		victims, err = podsOf(ctx, cs, ns, name)
 		if err == nil {
-			d := settled(victims)
+			d := carriedNow(victims)
 			d["pods"] = strings.Join(victims, ",")
 			record(ledger.DisruptionStart, d)
 			err = rolloutRestart(ctx, cs, ns, name)
@@ -99,7 +103,7 @@ func Do(ctx context.Context, cs kubernetes.Interface, ns string, spec Spec, l *l
 	case kind == "deployment" && spec.Action == "scale-zero":
 		victims, err = podsOf(ctx, cs, ns, name)
 		if err == nil {
-			d := settled(victims)
+			d := carriedNow(victims)
 			d["pods"] = strings.Join(victims, ",")
 			record(ledger.DisruptionStart, d)
 			err = scaleZero(ctx, cs, ns, name)
