@@ -237,3 +237,25 @@ func TestProgressLineCountsStalls(t *testing.T) {
 		t.Errorf("line %q", got)
 	}
 }
+
+// In a GitHub Actions step, the run's summary.md is appended to the job's summary.
+func TestProbeAppendsGitHubStepSummary(t *testing.T) {
+	srv := httpdtest.Start(t, nil)
+	out := t.TempDir()
+	step := filepath.Join(t.TempDir(), "step_summary")
+	if err := os.WriteFile(step, []byte("before\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := cliEnv(t, []string{"GITHUB_STEP_SUMMARY=" + step}, "probe", "--http", srv.URL+"/", "--connections", "2", "--lifetime", "1s", "--duration", "10s", "--out", out)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "summary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(step)
+	if err != nil || string(got) != "before\n"+string(md)+"\n" {
+		t.Fatalf("step summary %q (%v), want the earlier content then summary.md", got, err)
+	}
+}

@@ -179,6 +179,9 @@ func (f *probeFlags) run(ctx context.Context) error {
 	if err := reports.WriteRun(f.out, meta, exp, v, l.Events()); err != nil {
 		return err
 	}
+	if err := reports.AppendStepSummary(f.out); err != nil {
+		return err
+	}
 	printVerdict(v, f.out)
 	return outcomeError(v)
 }

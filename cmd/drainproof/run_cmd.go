@@ -84,6 +84,8 @@ func (o *runOptions) run(ctx context.Context) error {
 		}
 		if werr := reports.WriteRun(o.out, meta, s.Expect, res.Verdict, res.Events); werr != nil {
 			err = errors.Join(err, werr)
+		} else if werr := reports.AppendStepSummary(o.out); werr != nil {
+			err = errors.Join(err, werr)
 		}
 		printVerdict(res.Verdict, o.out)
 		if ctl := res.Verdict.Control; ctl != nil {
