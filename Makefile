@@ -1,6 +1,7 @@
 # drainproof — see README.md.
 #   make e2e     the main job: build/cached images, kind cluster, default suite, reports in _out/
-#   make test    everything a change must pass: unit + loopback tests (real haproxy/sshd), then the kind smoke suite
+#   make test    everything a change must pass: unit + loopback tests (real haproxy/sshd), the Envoy stand-in's
+#                contract against pilot-agent's real code, then the kind smoke suite (haproxy, nginx, Istio)
 #   make bench   capacity/speed benchmarks, figures printed as ratios
 
 GO        ?= go
@@ -48,7 +49,7 @@ e2e: deps images
 e2e-harness: deps images
 	$(GOTEST) -tags e2e -count=1 -p 1 -parallel 8 -timeout 40m ./harness/cluster/ ./harness/disrupt/
 
-test: unit lint e2e-harness e2e
+test: unit standin-contract lint e2e-harness e2e
 
 # The L4 Envoy stand-in against pilot-agent's real code (Istio's bootstrap writer, readiness
 # probe, drain/wait/kill), in its own module so Istio never enters go.mod. Compiling Istio's

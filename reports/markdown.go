@@ -120,6 +120,8 @@ func markdownRun(b *strings.Builder, r Result, h string) {
 		b.WriteString("\n")
 	}
 
+	markdownDrainFacts(b, r, h)
+
 	lines := timelineLines(r)
 	if len(lines) > 0 {
 		fmt.Fprintf(b, "%s# Timeline\n\nPod events and drops, relative to %s.\n\n```\n", h, originText(r))
@@ -239,4 +241,31 @@ func orDash(s string) string {
 func cell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// markdownDrainFacts lists, per pod, the live spec facts that decide its
+// drain (grace, preStops, sidecar form, Istio's drain settings) as the run
+// engine recorded them just before the disruption.
+func markdownDrainFacts(b *strings.Builder, r Result, h string) {
+	var facts []ledger.Event
+	for _, e := range r.Events {
+		if e.Kind == ledger.Note && e.Probe == "facts" && e.Pod != "" {
+			facts = append(facts, e)
+		}
+	}
+	if len(facts) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "%s# Drain facts (live pods at the disruption)\n\n| pod | fact | value |\n|---|---|---|\n", h)
+	for _, e := range facts {
+		keys := make([]string, 0, len(e.Detail))
+		for k := range e.Detail {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", cell(e.Pod), cell(k), cell(e.Detail[k]))
+		}
+	}
+	b.WriteString("\n")
 }

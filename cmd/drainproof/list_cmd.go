@@ -33,26 +33,6 @@ cut to fit); -o wide shows every column in full, -o json|yaml the whole scenario
 	return cmd
 }
 
-func newLintCmd() *cobra.Command {
-	var kubeconfig string
-	cmd := &cobra.Command{
-		Use:   "lint [--kubeconfig FILE] [FILE...]",
-		Short: "validate scenario files (strict schema, twins, manifests render)",
-		Long: `Validate the built-in catalog, or the scenario files given: strict schema, known-bad twins that
-exist and point back, manifests that render. With --kubeconfig, a real API server also admits
-every object (server-side dry-run). Every file is checked; each bad one is reported.`,
-		Example: `  drainproof lint
-  drainproof lint ./my-scenario.yaml --kubeconfig ~/.kube/config`,
-		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
-		},
-		RunE: func(cmd *cobra.Command, args []string) error { return lintCmd(cmd.Context(), &kubeconfig, args) },
-	}
-	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "also have this cluster's API server admit every object (server-side dry-run into namespace default)")
-	_ = cmd.MarkFlagFilename("kubeconfig")
-	return cmd
-}
-
 // lintCmd validates the built-in catalog and any scenario files given, and
 // renders their manifests with placeholder values.
 func lintCmd(ctx context.Context, kubeconfig *string, refs []string) error {
@@ -97,7 +77,7 @@ func lintCmd(ctx context.Context, kubeconfig *string, refs []string) error {
 			}
 			how = "admitted by the API server (dry-run)"
 		}
-		fmt.Printf("ok  %s (%d objects %s)\n", s.Name, len(objs), how)
+		fmt.Fprintf(lintScenarioOut, "ok  %s (%d objects %s)\n", s.Name, len(objs), how)
 	}
 	if bad > 0 {
 		return fmt.Errorf("%d of %d scenarios failed", bad, len(refs))

@@ -178,6 +178,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		set.wait()
 		return res, err
 	}
+	recordDrainFacts(runCtx, cs, ns, l)
 	d := s.Disruption
 	fmt.Fprintf(o.Log, "disruption: %s %s\n", d.Action, d.Target)
 	derr := disrupt.Do(runCtx, cs, ns, disrupt.Spec{Action: d.Action, Target: d.Target, Grace: d.Grace, Timeout: d.DisruptionTimeout(), Pick: d.Pick}, l)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drainproof/drainproof/harness/internal/gobuild"
 )
 
 const containerdConfigSample = `version = 2
@@ -43,7 +45,7 @@ func TestPatchContainerdConfig(t *testing.T) {
 func TestPatchRealKindConfig(t *testing.T) {
 	// kind's own file, found the way the node image build finds it (the module
 	// is a dependency of drainproof, so the proxy or the cache has it).
-	dir, _, err := moduleInfo(context.Background(), t.TempDir(), "sigs.k8s.io/kind", DefaultVersions.Kind)
+	dir, _, err := gobuild.ModuleInfo(context.Background(), t.TempDir(), "sigs.k8s.io/kind", DefaultVersions.Kind)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/drainproof/drainproof/harness/internal/gobuild"
 	"github.com/drainproof/drainproof/harness/internal/imgbuild"
 )
 
@@ -144,7 +145,7 @@ func BuildNodeImage(ctx context.Context, o Options) (*Result, error) {
 func (b *builder) build(ctx context.Context, ref string) error {
 	s := b.steps
 	s.Logf("building %s (%s)", ref, b.v)
-	kindDir, _, err := moduleInfo(ctx, b.cache, "sigs.k8s.io/kind", b.v.Kind)
+	kindDir, _, err := gobuild.ModuleInfo(ctx, b.cache, "sigs.k8s.io/kind", b.v.Kind)
 	if err != nil {
 		return err
 	}
@@ -265,27 +266,27 @@ func (b *builder) buildBinaries(ctx context.Context, out *binaries) error {
 	s := b.steps
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		var k8s WrapperModule
+		var k8s gobuild.WrapperModule
 		if err := s.Run("build kubernetes v"+b.v.Kubernetes, func() (cached bool, err error) {
 			if k8s, err = b.kubernetesWrapper(ctx); err != nil {
 				return false, err
 			}
-			out.k8s, cached, err = b.buildTool(ctx, goTool{name: "kubernetes", wrapper: k8s, build: kubernetesPackages, ldflags: kubernetesLDFlags(b.v)})
+			out.k8s, cached, err = b.buildTool(ctx, gobuild.Tool{Name: "kubernetes", Wrapper: k8s, Build: kubernetesPackages, LDFlags: kubernetesLDFlags(b.v)})
 			return cached, err
 		}); err != nil {
 			return err
 		}
 		return s.Run("build kindnet-lite", func() (cached bool, err error) {
-			out.kindnet, cached, err = b.buildTool(ctx, goTool{name: "kindnet-lite", srcName: "kubernetes", wrapper: k8s,
-				build: []string{"./kindnet-lite"}, ldflags: "-s -w"})
+			out.kindnet, cached, err = b.buildTool(ctx, gobuild.Tool{Name: "kindnet-lite", SrcName: "kubernetes", Wrapper: k8s,
+				Build: []string{"./kindnet-lite"}, LDFlags: "-s -w"})
 			return cached, err
 		})
 	})
 	g.Go(func() error {
 		dirs := map[string]*string{"etcd": &out.etcd, "coredns": &out.coredns, "cni-plugins": &out.cni, "crictl": &out.crictl}
 		for _, t := range thirdPartyTools(b.v) {
-			if err := s.Run("build "+t.name, func() (cached bool, err error) {
-				*dirs[t.name], cached, err = b.buildTool(ctx, t)
+			if err := s.Run("build "+t.Name, func() (cached bool, err error) {
+				*dirs[t.Name], cached, err = b.buildTool(ctx, t)
 				return cached, err
 			}); err != nil {
 				return err
@@ -302,23 +303,23 @@ func (b *builder) buildBinaries(ctx context.Context, out *binaries) error {
 // kubernetesWrapper is the wrapper module for the Kubernetes programs. kindnet-lite's source is
 // added to it: built there, it uses the client-go the cluster runs (v0.33.x), and its
 // dependencies are already compiled for Kubernetes.
-func (b *builder) kubernetesWrapper(ctx context.Context) (WrapperModule, error) {
+func (b *builder) kubernetesWrapper(ctx context.Context) (gobuild.WrapperModule, error) {
 	staging, _ := b.v.StagingVersion()
-	_, goMod, err := moduleInfo(ctx, b.cache, "k8s.io/kubernetes", "v"+b.v.Kubernetes)
+	_, goMod, err := gobuild.ModuleInfo(ctx, b.cache, "k8s.io/kubernetes", "v"+b.v.Kubernetes)
 	if err != nil {
-		return WrapperModule{}, err
+		return gobuild.WrapperModule{}, err
 	}
 	data, err := os.ReadFile(goMod)
 	if err != nil {
-		return WrapperModule{}, err
+		return gobuild.WrapperModule{}, err
 	}
 	w, err := KubernetesWrapper(data, b.v.Kubernetes, staging, kubernetesPackages)
 	if err != nil {
-		return WrapperModule{}, err
+		return gobuild.WrapperModule{}, err
 	}
 	kindnet, err := os.ReadFile(filepath.Join(b.src, "harness/internal/airgap/cmd/kindnet-lite/main.go"))
 	if err != nil {
-		return WrapperModule{}, fmt.Errorf("kindnet-lite source: %w", err)
+		return gobuild.WrapperModule{}, fmt.Errorf("kindnet-lite source: %w", err)
 	}
 	w.Files = map[string][]byte{"kindnet-lite/main.go": kindnet}
 	return w, nil

@@ -7,85 +7,18 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/drainproof/drainproof/harness/internal/imgbuild"
+	"github.com/drainproof/drainproof/harness/internal/gobuild"
 )
-
-// WrapperModule is a throw-away Go module that requires a third-party module and blank-imports
-// its main packages so `go build` can build them. Why not `go install pkg@version`: it refuses
-// modules whose go.mod has replace directives (etcd, k8s.io/kubernetes), and it looks up @latest
-// for deprecation notices, which this proxy answers with 403 for some modules (cri-tools).
-type WrapperModule struct {
-	Path     string            // module path of the wrapper, e.g. drainproof.local/build/etcd
-	Go       string            // go directive, e.g. "1.24.0"
-	Require  map[string]string // module -> version
-	Replace  map[string]string // module -> "module version" (replacement)
-	Packages []string          // third-party main packages to build (blank-imported by tools.go)
-	Files    map[string][]byte // our own files in the module (e.g. "main.go", "kindnet-lite/main.go")
-	Local    []string          // main packages among Files to build, e.g. "." or "./kindnet-lite"
-}
-
-// InputsKey identifies everything written into the wrapper directory.
-func (w WrapperModule) InputsKey() string {
-	parts := []string{string(w.GoMod()), string(w.ToolsGo())}
-	for _, f := range sortedKeys(toStrings(w.Files)) {
-		parts = append(parts, f, string(w.Files[f]))
-	}
-	return imgbuild.Key(parts...)
-}
-
-func toStrings(m map[string][]byte) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = string(v)
-	}
-	return out
-}
-
-// GoMod renders the wrapper's go.mod (sorted, so equal inputs give equal bytes).
-func (w WrapperModule) GoMod() []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "module %s\n\ngo %s\n", w.Path, w.Go)
-	if len(w.Require) > 0 {
-		b.WriteString("\nrequire (\n")
-		for _, m := range sortedKeys(w.Require) {
-			fmt.Fprintf(&b, "\t%s %s\n", m, w.Require[m])
-		}
-		b.WriteString(")\n")
-	}
-	if len(w.Replace) > 0 {
-		b.WriteString("\nreplace (\n")
-		for _, m := range sortedKeys(w.Replace) {
-			fmt.Fprintf(&b, "\t%s => %s\n", m, w.Replace[m])
-		}
-		b.WriteString(")\n")
-	}
-	return b.Bytes()
-}
-
-// ToolsGo renders a file that blank-imports the packages (build-tagged so it never compiles into
-// anything; it only makes `go mod tidy` keep their dependencies). Nil when there are none.
-func (w WrapperModule) ToolsGo() []byte {
-	if len(w.Packages) == 0 {
-		return nil
-	}
-	var b bytes.Buffer
-	b.WriteString("//go:build tools\n\npackage tools\n\nimport (\n")
-	for _, p := range w.Packages {
-		fmt.Fprintf(&b, "\t_ %q\n", p)
-	}
-	b.WriteString(")\n")
-	return b.Bytes()
-}
 
 // KubernetesWrapper is the wrapper for k8s.io/kubernetes at version v: its go.mod replaces every
 // k8s.io staging module with ./staging/..., paths that are not in the module zip, so the wrapper
 // replaces each of them with its published twin at stagingVersion instead.
-func KubernetesWrapper(k8sGoMod []byte, version, stagingVersion string, pkgs []string) (WrapperModule, error) {
+func KubernetesWrapper(k8sGoMod []byte, version, stagingVersion string, pkgs []string) (gobuild.WrapperModule, error) {
 	goLine, staging, err := parseStaging(k8sGoMod)
 	if err != nil {
-		return WrapperModule{}, err
+		return gobuild.WrapperModule{}, err
 	}
-	w := WrapperModule{
+	w := gobuild.WrapperModule{
 		Path:     "drainproof.local/build/kubernetes",
 		Go:       goLine,
 		Require:  map[string]string{"k8s.io/kubernetes": "v" + version},
@@ -123,15 +56,6 @@ func parseStaging(goMod []byte) (goLine string, staging []string, err error) {
 	}
 	sort.Strings(staging)
 	return goLine, staging, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // corednsMain is the main package of our CoreDNS build: CoreDNS with only the plugins a kind

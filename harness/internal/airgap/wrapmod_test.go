@@ -3,6 +3,8 @@ package airgap
 import (
 	"strings"
 	"testing"
+
+	"github.com/drainproof/drainproof/harness/internal/gobuild"
 )
 
 const k8sGoModSample = `module k8s.io/kubernetes
@@ -62,25 +64,15 @@ func TestKubernetesWrapperRejectsOtherModules(t *testing.T) {
 	}
 }
 
-func TestToolsGoBlankImportsEveryPackage(t *testing.T) {
-	w := WrapperModule{Packages: []string{"a.example/cmd/x", "b.example/y"}}
-	got := string(w.ToolsGo())
-	for _, want := range []string{"//go:build tools", "package tools", `_ "a.example/cmd/x"`, `_ "b.example/y"`} {
-		if !strings.Contains(got, want) {
-			t.Errorf("tools.go lacks %q:\n%s", want, got)
-		}
-	}
-}
-
 func TestThirdPartyToolsPinTheirVersions(t *testing.T) {
 	for _, tool := range thirdPartyTools(DefaultVersions) {
-		mod := string(tool.wrapper.GoMod())
-		if len(tool.wrapper.Require) != 1 {
-			t.Fatalf("%s: want exactly one required module, got %v", tool.name, tool.wrapper.Require)
+		mod := string(tool.Wrapper.GoMod())
+		if len(tool.Wrapper.Require) != 1 {
+			t.Fatalf("%s: want exactly one required module, got %v", tool.Name, tool.Wrapper.Require)
 		}
-		for m, v := range tool.wrapper.Require {
+		for m, v := range tool.Wrapper.Require {
 			if !strings.Contains(mod, m+" "+v) || !strings.HasPrefix(v, "v") {
-				t.Errorf("%s: go.mod does not pin %s %s:\n%s", tool.name, m, v, mod)
+				t.Errorf("%s: go.mod does not pin %s %s:\n%s", tool.Name, m, v, mod)
 			}
 		}
 	}
@@ -99,43 +91,20 @@ func TestKubernetesLDFlagsStampVersion(t *testing.T) {
 	}
 }
 
-func TestToolKeyCoversOnlyItsOwnLocalSource(t *testing.T) {
-	w := WrapperModule{Path: "drainproof.local/build/kubernetes", Go: "1.24.0",
-		Require: map[string]string{"k8s.io/kubernetes": "v1.33.13"}, Packages: []string{"k8s.io/kubernetes/cmd/kubelet"},
-		Files: map[string][]byte{"kindnet-lite/main.go": []byte("package main // v1")}}
-	k8s := goTool{name: "kubernetes", wrapper: w, build: w.Packages}
-	kindnet := goTool{name: "kindnet-lite", wrapper: w, build: []string{"./kindnet-lite"}}
-	k1, n1 := k8s.key("go1.26"), kindnet.key("go1.26")
-	w.Files = map[string][]byte{"kindnet-lite/main.go": []byte("package main // v2")}
-	k8s.wrapper, kindnet.wrapper = w, w
-	if k8s.key("go1.26") != k1 {
-		t.Fatal("editing kindnet-lite changed the Kubernetes binaries' key (would relink them all)")
-	}
-	if kindnet.key("go1.26") == n1 {
-		t.Fatal("editing kindnet-lite did not change its own key")
-	}
-	if kindnet.key("go1.27") == kindnet.key("go1.26") {
-		t.Fatal("the Go version is not part of the key")
-	}
-	if got := kindnet.binaries(); len(got) != 1 || got[0] != "kindnet-lite" {
-		t.Fatalf("binaries = %v", got)
-	}
-}
-
 func TestCoreDNSIsOurSlimMain(t *testing.T) {
-	var coredns goTool
+	var coredns gobuild.Tool
 	for _, tool := range thirdPartyTools(DefaultVersions) {
-		if tool.name == "coredns" {
+		if tool.Name == "coredns" {
 			coredns = tool
 		}
 	}
-	main := string(coredns.wrapper.Files["main.go"])
+	main := string(coredns.Wrapper.Files["main.go"])
 	for _, want := range []string{"coremain.Run()", "plugin/kubernetes", "plugin/forward", "plugin/cache", "plugin/metrics", "plugin/loop", "plugin/reload", "plugin/health", "plugin/ready", "plugin/errors", "plugin/loadbalance"} {
 		if !strings.Contains(main, want) {
 			t.Errorf("coredns main lacks %s (kubeadm's Corefile needs it)", want)
 		}
 	}
-	if coredns.wrapper.ToolsGo() != nil || coredns.binaries()[0] != "coredns" {
-		t.Fatalf("coredns builds %v with tools.go %q", coredns.packages(), coredns.wrapper.ToolsGo())
+	if coredns.Wrapper.ToolsGo() != nil || coredns.Binaries()[0] != "coredns" {
+		t.Fatalf("coredns builds %v with tools.go %q", coredns.Packages(), coredns.Wrapper.ToolsGo())
 	}
 }

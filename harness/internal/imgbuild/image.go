@@ -24,6 +24,7 @@ type Config struct {
 	Env        []string // PATH=DefaultPath is added unless a PATH is given
 	WorkingDir string
 	StopSignal string
+	User       string // e.g. "1337:1337" (numeric, so runAsNonRoot can check it); empty: root
 	Labels     map[string]string
 }
 
@@ -54,6 +55,7 @@ func NewImage(cfg Config, layers ...v1.Layer) (v1.Image, error) {
 		Env:        env,
 		WorkingDir: cfg.WorkingDir,
 		StopSignal: cfg.StopSignal,
+		User:       cfg.User,
 		Labels:     cfg.Labels,
 	}
 	return mutate.ConfigFile(img, cf)

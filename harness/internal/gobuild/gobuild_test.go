@@ -1,0 +1,52 @@
+package gobuild
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestToolsGoBlankImportsEveryPackage(t *testing.T) {
+	w := WrapperModule{Packages: []string{"a.example/cmd/x", "b.example/y"}}
+	got := string(w.ToolsGo())
+	for _, want := range []string{"//go:build tools", "package tools", `_ "a.example/cmd/x"`, `_ "b.example/y"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("tools.go lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestToolKeyCoversOnlyItsOwnLocalSource(t *testing.T) {
+	w := WrapperModule{Path: "drainproof.local/build/kubernetes", Go: "1.24.0",
+		Require: map[string]string{"k8s.io/kubernetes": "v1.33.13"}, Packages: []string{"k8s.io/kubernetes/cmd/kubelet"},
+		Files: map[string][]byte{"kindnet-lite/main.go": []byte("package main // v1")}}
+	k8s := Tool{Name: "kubernetes", Wrapper: w, Build: w.Packages}
+	kindnet := Tool{Name: "kindnet-lite", Wrapper: w, Build: []string{"./kindnet-lite"}}
+	k1, n1 := k8s.Key("go1.26"), kindnet.Key("go1.26")
+	w.Files = map[string][]byte{"kindnet-lite/main.go": []byte("package main // v2")}
+	k8s.Wrapper, kindnet.Wrapper = w, w
+	if k8s.Key("go1.26") != k1 {
+		t.Fatal("editing kindnet-lite changed the Kubernetes binaries' key (would relink them all)")
+	}
+	if kindnet.Key("go1.26") == n1 {
+		t.Fatal("editing kindnet-lite did not change its own key")
+	}
+	if kindnet.Key("go1.27") == kindnet.Key("go1.26") {
+		t.Fatal("the Go version is not part of the key")
+	}
+	if got := kindnet.Binaries(); len(got) != 1 || got[0] != "kindnet-lite" {
+		t.Fatalf("binaries = %v", got)
+	}
+}
+
+func TestToolKeyCoversBuildTags(t *testing.T) {
+	w := WrapperModule{Path: "drainproof.local/build/istio", Go: "1.26.0",
+		Require: map[string]string{"istio.io/istio": "v0.0.0-20260827124520-eed52ebb66ad"}, Packages: []string{"istio.io/istio/pilot/cmd/pilot-agent"}}
+	plain := Tool{Name: "pilot-agent", Wrapper: w}
+	tagged := Tool{Name: "pilot-agent", Wrapper: w, Tags: []string{"agent", "disable_pgv"}}
+	if plain.Key("go1.26") == tagged.Key("go1.26") {
+		t.Fatal("build tags are not part of the key (a binary built with other tags would be reused)")
+	}
+	if p := (Tool{Name: "pilot-agent", Wrapper: w, Parallel: 1}); p.Key("go1.26") != plain.Key("go1.26") {
+		t.Fatal("-p changed the key: it changes no output")
+	}
+}

@@ -1,0 +1,50 @@
+package gobuild
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// Env is the environment of every go command here. CGO_ENABLED=0 and -trimpath (in Build) make
+// static, reproducible binaries and match the flags of any warm-up build, so its build cache hits.
+func Env() []string {
+	return append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false", "GOWORK=off", "GOTOOLCHAIN=local")
+}
+
+// Cmd runs `go args...` in dir with Env; the error carries the tail of its output.
+func Cmd(ctx context.Context, dir string, args ...string) error {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir, cmd.Env = dir, Env()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(out.String())
+		if len(msg) > 4000 {
+			msg = "..." + msg[len(msg)-4000:]
+		}
+		return fmt.Errorf("go %s (in %s): %v\n%s", strings.Join(args, " "), dir, err, msg)
+	}
+	return nil
+}
+
+// ModuleInfo runs `go mod download -json mod@version` (outside any module, in scratch) and
+// returns its fields (dir: the extracted source in the module cache, goMod: its go.mod file).
+func ModuleInfo(ctx context.Context, scratch, mod, version string) (dir, goMod string, err error) {
+	if err := os.MkdirAll(scratch, 0o755); err != nil {
+		return "", "", err
+	}
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod+"@"+version)
+	cmd.Dir, cmd.Env = scratch, Env()
+	out, err := cmd.Output()
+	var info struct{ Dir, GoMod, Error string }
+	_ = json.Unmarshal(out, &info)
+	if err != nil || info.Error != "" || info.Dir == "" {
+		return "", "", fmt.Errorf("go mod download %s@%s (module proxy reachable?): %v %s", mod, version, err, info.Error)
+	}
+	return info.Dir, info.GoMod, nil
+}
