@@ -11,6 +11,11 @@ LABELS    ?= suite=smoke
 # false: kind's default node image, pulled from its registry.
 AIR_GAPPED ?= true
 BIN       := $(OUT)/bin/drainproof
+# What `drainproof version` and every report say was tested (internal/buildinfo).
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -X github.com/drainproof/drainproof/internal/buildinfo.version=$(VERSION) \
+             -X github.com/drainproof/drainproof/internal/buildinfo.commit=$(COMMIT)
 GOTEST    := $(GO) test
 export DRAINPROOF_OUT := $(OUT)
 
@@ -19,7 +24,7 @@ export DRAINPROOF_OUT := $(OUT)
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/drainproof
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/drainproof
 
 # Host packages the tests drive for real (Debian): haproxy, OpenSSH's sshd,
 # nginx, debootstrap (air-gapped images), jq. Installed only when missing.

@@ -22,9 +22,11 @@ func (b *book) add(at int, e ledger.Event) *book {
 	return b
 }
 
+// pod records a pod of Deployment "gateway" as the watcher does: IP and workload role.
 func (b *book) pod(at int, name, ip string) *book {
-	b.add(at, ledger.Event{Kind: ledger.PodCreated, Probe: "watch", Pod: name, Detail: map[string]string{"ip": ip}})
-	return b.add(at+10, ledger.Event{Kind: ledger.PodReady, Probe: "watch", Pod: name, Detail: map[string]string{"ip": ip}})
+	d := func() map[string]string { return map[string]string{"ip": ip, "workload": "deployment/gateway"} }
+	b.add(at, ledger.Event{Kind: ledger.PodCreated, Probe: "watch", Pod: name, Detail: d()})
+	return b.add(at+10, ledger.Event{Kind: ledger.PodReady, Probe: "watch", Pod: name, Detail: d()})
 }
 
 func (b *book) podEvent(at int, kind ledger.Kind, name string, detail ...string) *book {

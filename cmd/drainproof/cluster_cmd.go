@@ -1,87 +1,100 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/drainproof/drainproof/harness/cluster"
 )
 
-func init() {
-	register("cluster", "kind clusters: image [--air-gapped] | up | down", clusterCmd)
+func newClusterCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cluster (image | up | down)",
+		Short: "kind clusters: image [--air-gapped] | up | down",
+		Long: `Build drainproof's images, and create or delete the kind cluster that 'drainproof run' and the
+e2e suites use.`,
+		Example: `  drainproof cluster image --air-gapped
+  drainproof cluster up --name drainproof --air-gapped
+  drainproof cluster down --name drainproof`,
+		// A missing or unknown subcommand is a usage error (exit 2), not help.
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("want a subcommand: image, up or down")
+			}
+			return usagef("unknown subcommand %q (want image, up or down)", args[0])
+		},
+	}
+	cmd.AddCommand(newClusterImageCmd(), newClusterUpCmd(), newClusterDownCmd())
+	return cmd
 }
 
-func clusterCmd(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usagef("want a subcommand: image, up or down")
+func newClusterImageCmd() *cobra.Command {
+	var airGapped, rebuild bool
+	cmd := &cobra.Command{
+		Use:   "image [--air-gapped [--rebuild]]",
+		Short: "build (or reuse from the cache) the node, fixtures and gateway images",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if rebuild && !airGapped {
+				return usagef("--rebuild: only with --air-gapped (it rebuilds the air-gapped node image)")
+			}
+			imgs, err := cluster.BuildImages(cmd.Context(), cluster.ImagesOptions{AirGapped: airGapped, Rebuild: rebuild, Log: os.Stderr})
+			if err != nil {
+				return err
+			}
+			printImages(imgs)
+			return nil
+		},
 	}
-	switch args[0] {
-	case "image":
-		return clusterImageCmd(ctx, args[1:])
-	case "up":
-		return clusterUpCmd(ctx, args[1:])
-	case "down":
-		return clusterDownCmd(ctx, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprintln(os.Stderr, "usage: drainproof cluster image [--air-gapped] | up [--name N] [--air-gapped] [--workers N] [--keep] | down [--name N]")
-		return nil
-	}
-	return usagef("unknown subcommand %q (want image, up or down)", args[0])
+	cmd.Flags().BoolVar(&airGapped, "air-gapped", false, "also build drainproof's own kind node image (no registry needed)")
+	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "assemble the node image again even if docker has it (cached build steps are still reused; DRAINPROOF_CACHE=<empty dir> for a cold build)")
+	return cmd
 }
 
-func clusterImageCmd(ctx context.Context, args []string) error {
-	fs := newFlags("cluster image")
-	airGapped := fs.Bool("air-gapped", false, "also build drainproof's own kind node image (no registry needed)")
-	rebuild := fs.Bool("rebuild", false, "assemble the node image again even if docker has it (cached build steps are still reused; DRAINPROOF_CACHE=<empty dir> for a cold build)")
-	if err := parse(fs, args); err != nil {
-		return err
+func newClusterUpCmd() *cobra.Command {
+	o := cluster.UpOptions{Log: os.Stderr}
+	cmd := &cobra.Command{
+		Use:   "up [--name NAME] [--air-gapped] [--workers N] [--keep]",
+		Short: "create a kind cluster (or reuse the one of that name)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Workers < 0 {
+				return usagef("--workers: %d is negative", o.Workers)
+			}
+			c, imgs, err := cluster.Up(cmd.Context(), o)
+			if imgs != nil {
+				printImages(imgs)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Printf("cluster %s ready; export KUBECONFIG=%s\n", c.Name, c.KubeconfigPath())
+			return nil
+		},
 	}
-	if *rebuild && !*airGapped {
-		return usagef("--rebuild: only with --air-gapped (it rebuilds the air-gapped node image)")
-	}
-	imgs, err := cluster.BuildImages(ctx, cluster.ImagesOptions{AirGapped: *airGapped, Rebuild: *rebuild, Log: os.Stderr})
-	if err != nil {
-		return err
-	}
-	printImages(imgs)
-	return nil
+	fs := cmd.Flags()
+	fs.StringVar(&o.Name, "name", cluster.DefaultName, "cluster name")
+	fs.BoolVar(&o.AirGapped, "air-gapped", false, "use drainproof's own node image (built and cached if needed)")
+	fs.IntVar(&o.Workers, "workers", 0, "worker nodes besides the control plane")
+	fs.BoolVar(&o.Keep, "keep", false, "keep the cluster if its creation fails")
+	fs.DurationVar(&o.WaitReady, "wait", 5*time.Minute, "how long to wait for the cluster to be ready")
+	fs.StringVar(&o.LogsDir, "logs", "", "export cluster logs to this `DIR` if creation fails")
+	return cmd
 }
 
-func clusterUpCmd(ctx context.Context, args []string) error {
-	fs := newFlags("cluster up")
-	name := fs.String("name", cluster.DefaultName, "cluster name")
-	airGapped := fs.Bool("air-gapped", false, "use drainproof's own node image (built and cached if needed)")
-	workers := fs.Int("workers", 0, "worker nodes besides the control plane")
-	keep := fs.Bool("keep", false, "keep the cluster if its creation fails")
-	wait := fs.Duration("wait", 5*time.Minute, "how long to wait for the cluster to be ready")
-	logs := fs.String("logs", "", "export cluster logs here if creation fails")
-	if err := parse(fs, args); err != nil {
-		return err
+func newClusterDownCmd() *cobra.Command {
+	var name string
+	cmd := &cobra.Command{
+		Use:   "down [--name NAME]",
+		Short: "delete a kind cluster",
+		Args:  noArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cluster.Down(cmd.Context(), name, os.Stderr) },
 	}
-	if *workers < 0 {
-		return usagef("--workers: %d is negative", *workers)
-	}
-	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{Name: *name, AirGapped: *airGapped, Workers: *workers,
-		Keep: *keep, WaitReady: *wait, LogsDir: *logs, Log: os.Stderr})
-	if imgs != nil {
-		printImages(imgs)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Printf("cluster %s ready; export KUBECONFIG=%s\n", c.Name, c.KubeconfigPath())
-	return nil
-}
-
-func clusterDownCmd(ctx context.Context, args []string) error {
-	fs := newFlags("cluster down")
-	name := fs.String("name", cluster.DefaultName, "cluster name")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	return cluster.Down(ctx, *name, os.Stderr)
+	cmd.Flags().StringVar(&name, "name", cluster.DefaultName, "cluster name")
+	return cmd
 }
 
 func printImages(imgs *cluster.Images) {

@@ -210,7 +210,7 @@ func TestProbeInterruptedIsIncomplete(t *testing.T) {
 				}
 			}
 			rep := cli(t, "report", out)
-			if rep.code != 0 || !strings.Contains(rep.stdout, "INCOMPLETE") || readVerdict(t, out).Outcome != "INCOMPLETE" {
+			if rep.code != 3 || !strings.Contains(rep.stdout, "INCOMPLETE") || readVerdict(t, out).Outcome != "INCOMPLETE" {
 				t.Fatalf("report re-judged: exit %d, stdout %q, outcome %s", rep.code, rep.stdout, readVerdict(t, out).Outcome)
 			}
 		})

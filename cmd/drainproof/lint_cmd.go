@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/drainproof/drainproof/lint"
@@ -23,37 +22,52 @@ import (
 // (stderr under --format json, so stdout stays one JSON document).
 var lintScenarioOut io.Writer = os.Stdout
 
+func newLintCmd() *cobra.Command {
+	var o lintOptions
+	cmd := &cobra.Command{
+		Use:   "lint [--format text|json] [--kubeconfig FILE [-n NS]] [FILE|DIR|-|SCENARIO]...",
+		Short: "find drain misconfigurations in manifests (FILE|DIR|-, or --kubeconfig); validate scenario files",
+		Long: `Kubernetes manifests (files, directories, "-" for stdin, or a live cluster with --kubeconfig and
+no FILE): drain misconfigurations, exit 1 when any is found. Scenario files and catalog names:
+validated (strict schema, known-bad twins that exist and point back, manifests that render; with
+--kubeconfig a real API server also admits every object). No argument: the built-in catalog.`,
+		Example: `  drainproof lint
+  drainproof lint ./manifests/ --format json
+  helm template my-gateway ./chart | drainproof lint -
+  drainproof lint --kubeconfig ~/.kube/config -n gateways`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return lintManifestsCmd(cmd.Context(), &o.kubeconfig, &o.namespace, &o.format, &o.heuristics, args)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "no FILE: lint this cluster's workloads; with scenarios: also have its API server admit every object (server-side dry-run)")
+	fs.StringVarP(&o.namespace, "namespace", "n", "", "with --kubeconfig and no FILE: only this namespace (default: all)")
+	fs.StringVar(&o.format, "format", "text", "findings as text or json")
+	fs.BoolVar(&o.heuristics, "heuristics", true, "include heuristic findings (classic sidecars: lint cannot see whether the application calls out at shutdown)")
+	_ = cmd.MarkFlagFilename("kubeconfig")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+type lintOptions struct {
+	kubeconfig, namespace, format string
+	heuristics                    bool
+}
+
 // lintManifestsCmd is `drainproof lint`: Kubernetes manifests (files,
 // directories, "-" for stdin, or a live cluster with --kubeconfig and no
 // file) are checked for drain misconfigurations by package lint; scenario
 // files and catalog names are validated as before (lintCmd). No argument
 // and no --kubeconfig: the built-in catalog, as always.
-func lintManifestsCmd(ctx context.Context, args []string) error {
-	fs := newFlags("lint")
-	kubeconfig := fs.String("kubeconfig", "", "no FILE: lint this cluster's workloads; with scenarios: also have its API server admit every object (server-side dry-run)")
-	namespace := fs.String("n", "", "with --kubeconfig and no FILE: only this namespace (default: all)")
-	format := fs.String("format", "text", "findings as text or json")
-	heuristics := fs.Bool("heuristics", true, "include heuristic findings (classic sidecars: lint cannot see whether the application calls out at shutdown)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: %s lint [--format text|json] [--kubeconfig F [-n NS]] [FILE|DIR|-|SCENARIO]...\n\n"+
-			"Kubernetes manifests: drain misconfigurations (exit 1 when any is found).\nScenario files and catalog names: validated; no argument: the built-in catalog.\n\n", programName)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
-	}
+func lintManifestsCmd(ctx context.Context, kubeconfig, namespace, format *string, heuristics *bool, refs []string) error {
 	if *format != "text" && *format != "json" {
 		return usagef("--format: %q is not text or json", *format)
 	}
 	if *format == "json" {
 		lintScenarioOut = os.Stderr
 	}
-	refs := fs.Args()
 	if len(refs) == 0 && *kubeconfig == "" {
-		return lintCmd(ctx, nil) // the built-in catalog
+		return lintCmd(ctx, kubeconfig, nil) // the built-in catalog
 	}
 	var objs []lint.Object
 	var scenarioRefs []string
@@ -93,11 +107,7 @@ func lintManifestsCmd(ctx context.Context, args []string) error {
 		}
 	}
 	if len(scenarioRefs) > 0 {
-		sargs := scenarioRefs
-		if *kubeconfig != "" {
-			sargs = append([]string{"--kubeconfig", *kubeconfig}, sargs...)
-		}
-		if err := lintCmd(ctx, sargs); err != nil {
+		if err := lintCmd(ctx, kubeconfig, scenarioRefs); err != nil {
 			return err
 		}
 	}

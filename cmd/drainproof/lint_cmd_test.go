@@ -137,9 +137,32 @@ func TestLintManifestsBadInputExit2(t *testing.T) {
 	}
 }
 
+// A scenario file given by path is validated as a scenario (its manifests
+// beside it), as is a catalog name.
 func TestLintScenarioFilesStillValidated(t *testing.T) {
-	r := cli(t, "lint", filepath.Join("..", "..", "scenarios", "catalog", "gateway-rollout-ssh.yaml"))
-	if r.code != 0 || !strings.Contains(r.stdout, "ok  gateway-rollout-ssh") {
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("..", "..", "scenarios", "catalog", "gateway-rollout-ssh.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	man, err := os.ReadFile(filepath.Join("..", "..", "scenarios", "manifests", "haproxy-ssh-gateway.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A file outside the catalog stands alone: no twins to resolve.
+	src = []byte(strings.Replace(string(src), "twins: [gateway-rollout-ssh-nodrain, gateway-linger]\n", "", 1))
+	if err := os.MkdirAll(filepath.Join(dir, "manifests"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifests", "haproxy-ssh-gateway.yaml"), man, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "gateway-rollout-ssh.yaml")
+	if err := os.WriteFile(file, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, "lint", file, "gateway-linger")
+	if r.code != 0 || !strings.Contains(r.stdout, "ok  gateway-rollout-ssh") || !strings.Contains(r.stdout, "ok  gateway-linger") {
 		t.Fatalf("exit %d, want 0 with the scenario validated\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
-	"strings"
-	"text/tabwriter"
 
+	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/drainproof/drainproof/harness/profile"
@@ -15,63 +13,33 @@ import (
 	"github.com/drainproof/drainproof/scenarios"
 )
 
-func init() {
-	register("list", "list the built-in scenarios and their known-bad twins", listCmd)
-	register("lint", "find drain misconfigurations in manifests (FILE|DIR|-, or --kubeconfig); validate scenario files", lintManifestsCmd)
-}
-
-func listCmd(ctx context.Context, args []string) error {
-	fs := newFlags("list")
-	label := fs.String("l", "", "only scenarios with this label, KEY=VALUE (e.g. suite=smoke)")
-	if err := parse(fs, args); err != nil {
-		return err
+func newListCmd() *cobra.Command {
+	var o listOptions
+	cmd := &cobra.Command{
+		Use:   "list [-l SELECTOR] [-o wide|json|yaml]",
+		Short: "list the built-in scenarios and their known-bad twins",
+		Long: `List the built-in scenarios: what each must do (pass, or fail as a known-bad twin of another),
+its disruption and what it is about. The default table fits 100 columns (the description is
+cut to fit); -o wide shows every column in full, -o json|yaml the whole scenarios.`,
+		Example: `  drainproof list
+  drainproof list -l suite=smoke,profile!=istio -o wide
+  drainproof list -l gateway -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run() },
 	}
-	c, err := scenarios.Builtin()
-	if err != nil {
-		return err
-	}
-	k, v, hasLabel := strings.Cut(*label, "=")
-	if *label != "" && !hasLabel {
-		return usagef("-l: want KEY=VALUE, got %q", *label)
-	}
-	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tROLE\tDISRUPTION\tLABELS")
-	for _, n := range c.Names() {
-		s, _ := c.Get(n)
-		if hasLabel && s.Labels[k] != v {
-			continue
-		}
-		role := "must pass; twins: " + strings.Join(s.Twins, ",")
-		if s.IsNegativeControl() {
-			role = "must fail; controls: " + strings.Join(s.NegativeControlOf, ",")
-		}
-		fmt.Fprintf(w, "%s\t%s\t%s %s\t%s\n", n, role, s.Disruption.Action, s.Disruption.Target, labels(s.Labels))
-	}
-	return w.Flush()
-}
-
-func labels(m map[string]string) string {
-	var out []string
-	for k, v := range m {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
-	return strings.Join(out, ",")
+	cmd.Flags().StringVarP(&o.selector, "selector", "l", "", "label selector, as kubectl's: KEY=VALUE, KEY!=VALUE, KEY in (A,B), KEY, !KEY; comma-separated terms must all hold")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "output format: wide, json or yaml (default: a table that fits 100 columns)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(listFormats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
 }
 
 // lintCmd validates the built-in catalog and any scenario files given, and
 // renders their manifests with placeholder values.
-func lintCmd(ctx context.Context, args []string) error {
-	fs := newFlags("lint")
-	kubeconfig := fs.String("kubeconfig", "", "also have this cluster's API server admit every object (server-side dry-run into namespace default)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
-	}
+func lintCmd(ctx context.Context, kubeconfig *string, refs []string) error {
 	c, err := scenarios.Builtin()
 	if err != nil {
 		return err
 	}
-	refs := fs.Args()
 	if len(refs) == 0 {
 		refs = c.Names()
 	}

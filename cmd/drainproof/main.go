@@ -7,17 +7,21 @@
 // message names the flag, file or field at fault), 3 the run is INCOMPLETE:
 // interrupted, cut short by --duration or a timeout, nothing disrupted or
 // nothing carried; verdict.json says why.
+//
+// The command tree is spf13/cobra's (as kubectl's and kind's): help on stdout
+// with exit 0, `help CMD`, `completion bash|zsh|fish`, `version`. Every
+// error is printed once, on stderr, behind errorPrefix.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/drainproof/drainproof/harness/verdict"
 )
@@ -28,12 +32,18 @@ const (
 	exitSetup      = 2
 	exitIncomplete = 3
 	programName    = "drainproof"
+	// errorPrefix leads every error message the command prints.
+	errorPrefix = programName + ": "
 )
 
-// exitCodesHelp is printed by every usage text.
-const exitCodesHelp = `exit status: 0 PASS (or FAILED AS EXPECTED for a known-bad twin), 1 FAIL (or CONTROL DID NOT HOLD),
-2 bad usage or a setup error, 3 INCOMPLETE (interrupted, --duration cut sessions short, nothing
-disrupted or nothing carried: the run cannot be judged; verdict.json and summary.md say why)`
+// exitCodesHelp ends every command's help.
+const exitCodesHelp = `Exit status:
+  0 PASS (or FAILED AS EXPECTED for a known-bad twin), or the command did its job
+  1 FAIL (or CONTROL DID NOT HOLD for a known-bad twin)
+  2 bad usage or a setup error (the message names the flag, file or field)
+  3 INCOMPLETE: interrupted, --duration cut sessions short, nothing disrupted or
+    nothing carried; the run cannot be judged (verdict.json and summary.md say why)
+`
 
 // usageError is bad command-line input: exit 2 with the message.
 type usageError struct{ msg string }
@@ -60,85 +70,78 @@ func outcomeError(v verdict.Verdict) error {
 	return errVerdictFailed
 }
 
-type command struct {
-	summary string
-	run     func(ctx context.Context, args []string) error
-}
-
-var commands = map[string]command{}
-
-func register(name, summary string, run func(ctx context.Context, args []string) error) {
-	commands[name] = command{summary, run}
-}
-
 func main() { os.Exit(realMain(os.Args[1:])) }
 
 func realMain(args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		printUsage()
-		if len(args) == 0 {
-			return exitSetup
-		}
-		return exitPass
-	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(os.Stderr, "%s: unknown command %q\n\n", programName, args[0])
-		printUsage()
+	root := newRoot()
+	if len(args) == 0 { // no command is a usage error (exit 2), never a silent success
+		root.SetOut(os.Stderr)
+		_ = root.Help()
+		fmt.Fprintf(os.Stderr, "\n%sno command given (see the list above)\n", errorPrefix)
 		return exitSetup
 	}
+	root.SetArgs(args)
 	// Ctrl-C / SIGTERM cancel the context; commands clean up what they made.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := cmd.run(ctx, args[1:])
+	err := root.ExecuteContext(ctx)
+	code := exitCode(err)
+	if code == exitSetup {
+		fmt.Fprintf(os.Stderr, "%s%v\n", errorPrefix, err)
+	}
+	return code
+}
+
+// exitCode is the exit status a command's result means.
+func exitCode(err error) int {
 	switch {
 	case err == nil:
-		return exitPass
-	case errors.Is(err, flag.ErrHelp):
 		return exitPass
 	case errors.Is(err, errVerdictFailed):
 		return exitFail
 	case errors.Is(err, errIncomplete):
 		return exitIncomplete
-	default:
-		fmt.Fprintf(os.Stderr, "%s %s: %v\n", programName, args[0], err)
-		return exitSetup
+	}
+	return exitSetup // usage, flag parsing, setup: the message says which
+}
+
+// newRoot builds the command tree.
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   programName,
+		Short: "prove with real connections that a proxy, gateway or Kubernetes configuration drains cleanly",
+		Long: `drainproof holds real SSH sessions, keep-alive HTTP connections and load through a proxy,
+gateway or mesh while it is disrupted (a rollout, a delete, an eviction, a reload), and judges
+whether any connection dropped. Every run leaves ledger.jsonl, verdict.json, junit.xml,
+summary.md and report.html.`,
+		SilenceErrors: true, // realMain prints each error once, behind errorPrefix
+		SilenceUsage:  true, // an error is not a reason to print the whole help
+	}
+	root.SetOut(os.Stdout)
+	root.SetErr(os.Stderr)
+	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitCodesHelp)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usagef("%v\nSee '%s --help'.", err, c.CommandPath())
+	})
+	root.AddCommand(newProbeCmd(), newRunCmd(), newReportCmd(), newListCmd(), newLintCmd(), newClusterCmd(), newVersionCmd())
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	forEachCommand(root, refuseRepeatedFlags)
+	return root
+}
+
+// forEachCommand calls f on c and every command below it.
+func forEachCommand(c *cobra.Command, f func(*cobra.Command)) {
+	f(c)
+	for _, sub := range c.Commands() {
+		forEachCommand(sub, f)
 	}
 }
 
-func printUsage() {
-	fmt.Fprintf(os.Stderr, "usage: %s <command> [flags]\n\ncommands:\n", programName)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintf(os.Stderr, "\nRun '%s <command> -h' for its flags.\n\n%s\n", programName, exitCodesHelp)
-}
-
-// newFlags is a FlagSet whose parse errors become usage errors (exit 2).
-func newFlags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(programName+" "+name, flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: %s %s [flags]\n\n", programName, name)
-		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\n%s\n", exitCodesHelp)
-	}
-	return fs
-}
-
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+// noArgs refuses positional arguments, naming the first.
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected argument %q", args[0])
 	}
 	return nil
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/drainproof/drainproof/harness/ledger"
 	"github.com/drainproof/drainproof/harness/probe"
@@ -19,10 +22,6 @@ import (
 	"github.com/drainproof/drainproof/harness/verdict"
 	"github.com/drainproof/drainproof/reports"
 )
-
-func init() {
-	register("probe", "attach mode: probe existing addresses while someone else disrupts the target, then judge", probeCmd)
-}
 
 type probeFlags struct {
 	ssh, sshUser, sshKey, sshKnownHosts string
@@ -40,6 +39,7 @@ type probeFlags struct {
 	disrupt                             string
 	disruptAfter                        time.Duration
 	markOnSignal                        bool
+	progressEvery                       time.Duration // non-terminal progress lines
 }
 
 // expect is what the verdict tolerates: nothing, unless a flag says so. The
@@ -58,33 +58,61 @@ func (f *probeFlags) expect() verdict.Expect {
 	return exp
 }
 
-func probeCmd(ctx context.Context, args []string) error {
+func newProbeCmd() *cobra.Command {
 	var f probeFlags
-	fs := newFlags("probe")
+	cmd := &cobra.Command{
+		Use:   "probe (--ssh HOST:PORT | --http URL | --load URL)... --out DIR [flags]",
+		Short: "attach mode: probe existing addresses while someone else disrupts the target, then judge",
+		Long: `Attach mode: hold SSH sessions (--ssh), keep-alive HTTP connections (--http) and/or a vegeta
+load (--load) against addresses you already have, while the target is disrupted by --disrupt, by
+you (--mark-on-signal records when), or by anything else; then judge the run. Any drop, dial
+failure or failed request fails the verdict unless a --max-*/--min-* flag tolerates it.
+
+On a terminal the probe keeps one live status line; elsewhere (CI logs) it prints one progress
+line every few seconds. "up" counts the probe's own SSH and HTTP connections (not the load
+generator's pooled ones).`,
+		Example: `  drainproof probe --ssh 127.0.0.1:2222 --ssh-key id_ed25519 --ssh-known-hosts known_hosts \
+    --sessions 10 --lifetime 20s --duration 60s --disrupt 'systemctl reload haproxy' --out _out/probe
+  drainproof probe --http http://127.0.0.1:8080/ --load http://127.0.0.1:8080/ --rate 200 \
+    --duration 30s --mark-on-signal --out _out/probe`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.Flags().Visit(func(fl *pflag.Flag) { f.set = append(f.set, fl.Name) })
+			return f.run(cmd.Context())
+		},
+	}
+	fs := cmd.Flags()
+	fs.SortFlags = false
 	fs.StringVar(&f.ssh, "ssh", "", "HOST:PORT of an SSH listener to hold sessions through")
 	fs.StringVar(&f.sshUser, "ssh-user", "drainproof", "SSH user")
-	fs.StringVar(&f.sshKey, "ssh-key", "", "private key FILE for SSH public-key auth")
-	fs.StringVar(&f.sshKnownHosts, "ssh-known-hosts", "", "known_hosts FILE pinning the server's host key")
+	fs.StringVar(&f.sshKey, "ssh-key", "", "private key `FILE` for SSH public-key auth")
+	fs.StringVar(&f.sshKnownHosts, "ssh-known-hosts", "", "known_hosts `FILE` pinning the server's host key")
 	fs.IntVar(&f.sessions, "sessions", 10, "SSH sessions opened at start")
 	fs.DurationVar(&f.heartbeat, "heartbeat", 100*time.Millisecond, "SSH heartbeat interval")
 	fs.DurationVar(&f.lifetime, "lifetime", 0, "how long each session/connection/attack lives before the client ends it cleanly (default: --duration)")
-	fs.StringVar(&f.httpURL, "http", "", "URL to hold keep-alive HTTP connections to")
+	fs.StringVar(&f.httpURL, "http", "", "`URL` to hold keep-alive HTTP connections to")
 	fs.IntVar(&f.connections, "connections", 10, "keep-alive HTTP connections")
 	fs.DurationVar(&f.interval, "interval", 100*time.Millisecond, "one HTTP request per interval per connection")
-	fs.StringVar(&f.loadURL, "load", "", "URL to attack at --rate with vegeta")
+	fs.StringVar(&f.loadURL, "load", "", "`URL` to attack at --rate with vegeta")
 	fs.IntVar(&f.rate, "rate", 200, "load requests per second")
 	fs.DurationVar(&f.duration, "duration", 30*time.Second, "hard limit of the whole probe")
-	fs.StringVar(&f.out, "out", "", "DIR for ledger.jsonl, verdict.json, junit.xml, summary.md, report.html (required)")
-	fs.StringVar(&f.disrupt, "disrupt", "", "COMMAND run with sh -c once traffic is established (after --disrupt-after); its start, end and exit status are the run's disruption")
+	fs.StringVar(&f.out, "out", "", "`DIR` for ledger.jsonl, verdict.json, junit.xml, summary.md, report.html (required)")
+	fs.StringVar(&f.disrupt, "disrupt", "", "`COMMAND` run with sh -c once traffic is established (after --disrupt-after); its start, end and exit status are the run's disruption")
 	fs.DurationVar(&f.disruptAfter, "disrupt-after", 0, "wait this long after traffic is established before running --disrupt")
 	fs.BoolVar(&f.markOnSignal, "mark-on-signal", false, "record a disruption marker each time the probe gets SIGUSR1 (a disruption made by someone else)")
 	fs.IntVar(&f.maxDrops, "max-drops", 0, "drops tolerated before the verdict fails")
 	fs.IntVar(&f.maxDialFailures, "max-dial-failures", 0, "dial failures (refused, unreachable, timed out) tolerated before the verdict fails")
-	fs.Float64Var(&f.minSuccess, "min-success-ratio", 1, "fail when the HTTP/load success ratio drops below this (default: every request must succeed)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	fs.Visit(func(fl *flag.Flag) { f.set = append(f.set, fl.Name) })
+	fs.Float64Var(&f.minSuccess, "min-success-ratio", 1, "fail when the HTTP/load success ratio drops below this (1: every request must succeed)")
+	fs.DurationVar(&f.progressEvery, "progress-every", 5*time.Second, "on a non-terminal, print a progress line this often")
+	_ = fs.MarkHidden("progress-every") // for tests; CI logs want the default
+	_ = cmd.MarkFlagDirname("out")
+	_ = cmd.MarkFlagFilename("ssh-key")
+	_ = cmd.MarkFlagFilename("ssh-known-hosts")
+	return cmd
+}
+
+// run probes, judges and writes the reports.
+func (f *probeFlags) run(ctx context.Context) error {
 	probes, err := f.build()
 	if err != nil {
 		return err
@@ -98,11 +126,12 @@ func probeCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("--out: %v", err)
 	}
-	l := ledger.New(sink)
+	stalls := &kindCounter{kind: ledger.Stall}
+	l := ledger.New(sink, stalls)
 	started := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, f.duration)
 	defer cancel()
-	stopProgress := startProgress(probes, started)
+	stopProgress := startProgress(os.Stderr, f.progressEvery, progressOf(probes, f, stalls), started)
 	var wg sync.WaitGroup
 	errs := make([]error, len(probes))
 	cut := make([]bool, len(probes)) // the probe was still running when --duration ended it
@@ -121,13 +150,21 @@ func probeCmd(ctx context.Context, args []string) error {
 	var side sync.WaitGroup
 	if f.disrupt != "" {
 		side.Add(1)
-		go func() { defer side.Done(); runDisruption(runCtx, l, probes, &f) }()
+		go func() { defer side.Done(); runDisruption(runCtx, l, probes, f) }()
 	}
 	wg.Wait()
 	cancel() // the probes are done: a --disrupt command still running is cut
 	side.Wait()
 	stopMarks()
 	stopProgress()
+	for _, err := range errs {
+		// Bad setup met mid-run (a host key that changed behind the address):
+		// exit 2 naming the flag, no verdict. The ledger keeps what happened
+		// (its Incomplete event): `drainproof report` judges it INCOMPLETE.
+		if probe.IsSetup(err) {
+			return errors.Join(err, l.Close())
+		}
+	}
 	for _, why := range f.incomplete(ctx, probes, errs, cut) {
 		if err := l.Add(ledger.Event{Kind: ledger.Incomplete, Probe: "probe", Error: why}); err != nil {
 			return err
@@ -140,6 +177,9 @@ func probeCmd(ctx context.Context, args []string) error {
 	v := verdict.Evaluate(exp, l.Events())
 	meta := reports.Run{Scenario: "probe", Description: "attach mode: " + f.targets(), Started: started, Finished: time.Now(), Command: os.Args}
 	if err := reports.WriteRun(f.out, meta, exp, v, l.Events()); err != nil {
+		return err
+	}
+	if err := reports.AppendStepSummary(f.out); err != nil {
 		return err
 	}
 	printVerdict(v, f.out)
@@ -236,42 +276,6 @@ func (f *probeFlags) build() ([]probe.Probe, error) {
 		return nil, usagef("nothing to probe: give --ssh, --http or --load")
 	}
 	return ps, nil
-}
-
-// startProgress prints a live status line while probes run, when stderr is a terminal.
-func startProgress(ps []probe.Probe, started time.Time) (stop func()) {
-	st, err := os.Stderr.Stat()
-	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return func() {}
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(250 * time.Millisecond)
-		defer t.Stop()
-		for {
-			var open, drops, fails, reqs, errs int64
-			for _, p := range ps {
-				s := p.Stats()
-				open += s.Open.Load()
-				drops += s.Drops.Load()
-				fails += s.DialFailures.Load()
-				reqs += s.Requests.Load()
-				errs += s.Errors.Load()
-			}
-			fmt.Fprintf(os.Stderr, "\r\033[K%5.1fs  up %d  drops %d  dial failures %d  requests %d  errors %d",
-				time.Since(started).Seconds(), open, drops, fails, reqs, errs)
-			select {
-			case <-done:
-				fmt.Fprintln(os.Stderr)
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() { close(done); wg.Wait() }
 }
 
 func printVerdict(v verdict.Verdict, out string) {

@@ -23,24 +23,24 @@ func writeRunDir(t *testing.T, ledger string) string {
 }
 
 // `drainproof report` on a ledger whose last line a crash tore: judged on
-// the whole lines, INCOMPLETE, exit 1, naming the line it dropped.
+// the whole lines, INCOMPLETE, exit 3 (as the run itself), naming the line it dropped.
 func TestReportTornLedgerIsIncomplete(t *testing.T) {
 	dir := writeRunDir(t, ledgerLines+`{"seq":4,"t":"2026-03-01T12:00:05.5`)
 	r := cli(t, "report", dir)
 	line := filepath.Join(dir, "ledger.jsonl") + ":4"
-	if r.code != 1 || !strings.Contains(r.stdout, "INCOMPLETE") || !strings.Contains(r.stdout, line) {
-		t.Fatalf("exit %d\nstdout: %s\nstderr: %s\nwant exit 1, INCOMPLETE, naming %s", r.code, r.stdout, r.stderr, line)
+	if r.code != 3 || !strings.Contains(r.stdout, "INCOMPLETE") || !strings.Contains(r.stdout, line) {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s\nwant exit 3, INCOMPLETE, naming %s", r.code, r.stdout, r.stderr, line)
 	}
 	if r := cli(t, "report", writeRunDir(t, ledgerLines)); r.code != 0 || !strings.Contains(r.stdout, "PASS") {
 		t.Fatalf("whole ledger: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 }
 
-// An empty ledger is INCOMPLETE (exit 1); an event without a time is an
+// An empty ledger is INCOMPLETE (exit 3); an event without a time is an
 // error naming the file and line (exit 2), never an out-of-memory timeline.
 func TestReportEmptyAndTimelessLedgers(t *testing.T) {
-	if r := cli(t, "report", writeRunDir(t, "")); r.code != 1 || !strings.Contains(r.stdout, "INCOMPLETE") {
-		t.Fatalf("empty ledger: exit %d\nstdout: %s\nstderr: %s\nwant exit 1 and INCOMPLETE", r.code, r.stdout, r.stderr)
+	if r := cli(t, "report", writeRunDir(t, "")); r.code != 3 || !strings.Contains(r.stdout, "INCOMPLETE") {
+		t.Fatalf("empty ledger: exit %d\nstdout: %s\nstderr: %s\nwant exit 3 and INCOMPLETE", r.code, r.stdout, r.stderr)
 	}
 	dir := writeRunDir(t, ledgerLines+`{"seq":4,"kind":"note"}`+"\n")
 	r := cli(t, "report", dir)

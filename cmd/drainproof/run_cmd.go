@@ -7,47 +7,65 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/cobra"
+
 	"github.com/drainproof/drainproof/harness/cluster"
 	"github.com/drainproof/drainproof/harness/profile"
 	"github.com/drainproof/drainproof/harness/run"
+	"github.com/drainproof/drainproof/harness/verdict"
 	"github.com/drainproof/drainproof/reports"
 	"github.com/drainproof/drainproof/scenarios"
 )
 
-func init() {
-	register("run", "run one scenario on a kind cluster (created or reused) and judge it", runCmd)
-	register("report", "re-render the reports of run directories from their ledger.jsonl", reportCmd)
+func newRunCmd() *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run --scenario NAME|FILE --out DIR [flags]",
+		Short: "run one scenario on a kind cluster (created or reused) and judge it",
+		Long: `Run one scenario on a kind cluster: create the cluster when it is missing (and leave it for
+reuse), install the scenario's profile, apply its manifests in a fresh namespace, hold its probes
+through its disruption, and judge the run. Reports go to --out.`,
+		Example: `  drainproof run --scenario gateway-rollout-ssh --out _out/r1
+  drainproof run --scenario ./my-scenario.yaml --out _out/r2 --air-gapped --cluster ci`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context()) },
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.ref, "scenario", "", "scenario `NAME` from 'drainproof list', or a scenario FILE (required)")
+	fs.StringVar(&o.out, "out", "", "`DIR` for ledger.jsonl and reports (required)")
+	fs.BoolVar(&o.airGapped, "air-gapped", false, "use drainproof's own node image, built from Go modules and Debian (no registry)")
+	fs.StringVar(&o.cluster, "cluster", cluster.DefaultName, "kind cluster to use; created when missing and left for reuse")
+	fs.BoolVar(&o.keep, "keep", false, "leave the run's namespace (and a cluster whose creation failed) for inspection")
+	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
+	_ = cmd.MarkFlagDirname("out")
+	return cmd
 }
 
-func runCmd(ctx context.Context, args []string) error {
-	fs := newFlags("run")
-	ref := fs.String("scenario", "", "scenario NAME from `drainproof list`, or a scenario FILE (required)")
-	out := fs.String("out", "", "DIR for ledger.jsonl and reports (required)")
-	airGapped := fs.Bool("air-gapped", false, "use drainproof's own node image, built from Go modules and Debian (no registry)")
-	name := fs.String("cluster", cluster.DefaultName, "kind cluster to use; created when missing and left for reuse")
-	keep := fs.Bool("keep", false, "leave the run's namespace (and a cluster whose creation failed) for inspection")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *ref == "" {
+type runOptions struct {
+	ref, out, cluster string
+	airGapped, keep   bool
+}
+
+func (o *runOptions) run(ctx context.Context) error {
+	if o.ref == "" {
 		return usagef("--scenario: required (see `drainproof list`)")
 	}
-	if *out == "" {
+	if o.out == "" {
 		return usagef("--out: required")
 	}
 	cat, err := scenarios.Builtin()
 	if err != nil {
 		return err
 	}
-	s, files, err := cat.Resolve(*ref)
+	s, files, err := cat.Resolve(o.ref)
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return usagef("--out: %v", err)
 	}
-	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{Name: *name, AirGapped: *airGapped, Keep: *keep,
-		LogsDir: filepath.Join(*out, "cluster-logs"), Log: os.Stderr})
+	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{Name: o.cluster, AirGapped: o.airGapped, Keep: o.keep,
+		LogsDir: filepath.Join(o.out, "cluster-logs"), Log: os.Stderr})
 	if err != nil {
 		return err
 	}
@@ -56,14 +74,16 @@ func runCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	res, err := run.Run(ctx, run.Options{Scenario: s, Files: files, Config: c.RESTConfig(),
-		Images: ready.Images, NodeImage: imgs.Node, OutDir: *out, Keep: *keep, Log: os.Stderr})
+		Images: ready.Images, NodeImage: imgs.Node, OutDir: o.out, Keep: o.keep, Log: os.Stderr})
 	if res != nil {
 		wd, _ := os.Getwd()
 		meta := run.Meta(s, ready.DataPlane, res, c.Name, reports.Reproduce(os.Args, wd))
-		if werr := reports.WriteRun(*out, meta, s.Expect, res.Verdict, res.Events); werr != nil {
+		if werr := reports.WriteRun(o.out, meta, s.Expect, res.Verdict, res.Events); werr != nil {
+			err = errors.Join(err, werr)
+		} else if werr := reports.AppendStepSummary(o.out); werr != nil {
 			err = errors.Join(err, werr)
 		}
-		printVerdict(res.Verdict, *out)
+		printVerdict(res.Verdict, o.out)
 		if ctl := res.Verdict.Control; ctl != nil {
 			fmt.Printf("known-bad twin of %v: control held=%v: %s\n", s.NegativeControlOf, ctl.Held, ctl.Message)
 		}
@@ -72,7 +92,7 @@ func runCmd(ctx context.Context, args []string) error {
 		var se *run.SetupError
 		if errors.As(err, &se) || res == nil {
 			// The cluster could not run the scenario: keep its logs beside the run.
-			dir := filepath.Join(*out, "cluster-logs")
+			dir := filepath.Join(o.out, "cluster-logs")
 			if lerr := c.ExportLogs(context.WithoutCancel(ctx), dir); lerr == nil {
 				fmt.Fprintf(os.Stderr, "cluster logs in %s\n", dir)
 			}
@@ -80,21 +100,33 @@ func runCmd(ctx context.Context, args []string) error {
 		}
 		// The run was cut short after traffic started: the engine recorded
 		// why in the ledger, so the verdict is INCOMPLETE (exit 3).
-		fmt.Fprintf(os.Stderr, "drainproof run: %v\n", err)
+		fmt.Fprintf(os.Stderr, "%s%v\n", errorPrefix, err)
 	}
 	return outcomeError(res.Verdict)
 }
 
-func reportCmd(ctx context.Context, args []string) error {
-	fs := newFlags("report")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+func newReportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "report DIR...",
+		Short: "re-render the reports of run directories from their ledger.jsonl",
+		Long: `Judge each run directory's ledger.jsonl again (with its run.json) and rewrite its reports. A
+directory without ledger.jsonl is a suite: each subdirectory holding one is a run, and the
+directory gets the suite's reports (and its qualification report, when it has one).`,
+		Example: `  drainproof report _out/r1
+  drainproof report _out/reports`,
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return nil, cobra.ShellCompDirectiveFilterDirs
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return reportDirs(args) },
 	}
-	if fs.NArg() == 0 {
+}
+
+func reportDirs(dirs []string) error {
+	if len(dirs) == 0 {
 		return usagef("report: give one or more run directories (each with ledger.jsonl and run.json)")
 	}
-	green := true
-	for _, dir := range fs.Args() {
+	var failed, incomplete bool
+	for _, dir := range dirs {
 		rs, err := reports.Regenerate(dir)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dir, err)
@@ -105,11 +137,17 @@ func reportCmd(ctx context.Context, args []string) error {
 			for _, why := range v.IncompleteReasons {
 				fmt.Printf("  - incomplete: %s\n", why)
 			}
-			green = green && v.Outcome.OK()
+			incomplete = incomplete || v.Outcome == verdict.Incomplete
+			failed = failed || !v.Outcome.OK() && v.Outcome != verdict.Incomplete
 		}
 	}
-	if !green { // exit 1, as for the run itself: a re-judged run is not green either
+	// The exit status of the runs themselves: a failure (1) outranks a run
+	// that could not be judged (3).
+	switch {
+	case failed:
 		return errVerdictFailed
+	case incomplete:
+		return errIncomplete
 	}
 	return nil
 }

@@ -19,6 +19,9 @@
 // then waits (at most causalWait) until the pod's PodDeleting is recorded, so
 // the ledger keeps cause before effect.
 //
+// Every pod event names the pod's workload role in Detail["workload"]
+// ("deployment/gateway", see workload): stable across pods and runs.
+//
 // A PodDeleting whose pod carries a DisruptionTarget condition names its
 // reason in Detail["disruption"] (EvictionByEvictionAPI, PreemptionByScheduler,
 // DeletionByTaintManager, ...), which tells an eviction from a plain delete.
@@ -27,11 +30,14 @@ package watch
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -231,7 +237,27 @@ func detail(p *corev1.Pod, st *podState) map[string]string {
 	for _, ref := range p.OwnerReferences {
 		d["owner"] = ref.Kind + "/" + ref.Name
 	}
+	d["workload"] = workload(p)
 	return d
+}
+
+// workload names the pod by the role it plays, the same for every pod a
+// controller makes and across runs: "deployment/gateway" for a pod of
+// ReplicaSet gateway-<pod-template-hash>, "statefulset/db", "daemonset/x",
+// "job/x"; an unowned pod is "pod/" + its generateName stem, or its name.
+// Never a random suffix: reports name CI test cases after it.
+func workload(p *corev1.Pod) string {
+	if ref := metav1.GetControllerOf(p); ref != nil {
+		kind := strings.ToLower(ref.Kind)
+		if h := p.Labels[appsv1.DefaultDeploymentUniqueLabelKey]; kind == "replicaset" && h != "" && strings.HasSuffix(ref.Name, "-"+h) {
+			return "deployment/" + strings.TrimSuffix(ref.Name, "-"+h)
+		}
+		return kind + "/" + ref.Name
+	}
+	if g := strings.TrimSuffix(p.GenerateName, "-"); g != "" {
+		return "pod/" + g
+	}
+	return "pod/" + p.Name
 }
 
 func apiTime(t time.Time) *time.Time {

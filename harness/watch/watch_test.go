@@ -236,7 +236,7 @@ func TestPodDeletingCarriesWhenItWasRequested(t *testing.T) {
 	w.pod(p, false)
 	for _, e := range l.Events() {
 		if e.Kind == ledger.PodDeleting {
-			want := p.DeletionTimestamp.Add(-30 * time.Second)
+			want := p.DeletionTimestamp.Add(-30 * time.Second).Truncate(ledger.Resolution) // the ledger's resolution
 			if e.APITime == nil || !e.APITime.Equal(want) {
 				t.Fatalf("pod-deleting api time %v, want %v (deadline minus grace)", e.APITime, want)
 			}
@@ -244,4 +244,37 @@ func TestPodDeletingCarriesWhenItWasRequested(t *testing.T) {
 		}
 	}
 	t.Fatal("no pod-deleting")
+}
+
+// Every pod event names the pod's workload role, the same for every pod of
+// a controller across rollouts and runs: never the pod's random suffix.
+func TestPodEventsNameTheWorkload(t *testing.T) {
+	yes := true
+	owned := func(kind, name string, labels map[string]string) func(*corev1.Pod) {
+		return func(p *corev1.Pod) {
+			p.Labels = labels
+			p.OwnerReferences = []metav1.OwnerReference{{Kind: kind, Name: name, Controller: &yes}}
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		mut  func(*corev1.Pod)
+		want string
+	}{
+		{"deployment", owned("ReplicaSet", "gateway-7d9f8c6b5", map[string]string{"pod-template-hash": "7d9f8c6b5"}), "deployment/gateway"},
+		{"bare replicaset", owned("ReplicaSet", "cache", nil), "replicaset/cache"},
+		{"statefulset", owned("StatefulSet", "db", nil), "statefulset/db"},
+		{"daemonset", owned("DaemonSet", "node-agent", nil), "daemonset/node-agent"},
+		{"generated name", func(p *corev1.Pod) { p.GenerateName = "client-" }, "pod/client"},
+		{"plain pod", func(*corev1.Pod) {}, "pod/web-1"},
+	} {
+		w, l := newTestWatcher()
+		w.pod(pod(tc.mut), false)
+		w.pod(pod(tc.mut, running), false)
+		for _, line := range kinds(l, "workload") {
+			if !strings.HasSuffix(line, " workload="+tc.want) {
+				t.Errorf("%s: %q, want workload=%s", tc.name, line, tc.want)
+			}
+		}
+	}
 }

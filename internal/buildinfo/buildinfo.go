@@ -1,7 +1,13 @@
-// Package buildinfo says which drainproof this is: its version and commit
-// (set with -ldflags, else read from the Go build information), the
-// versions of modules it was built with (kind) and the host it runs on.
-// Reports record it so every result says what produced it.
+// Package buildinfo says which drainproof this is: its version and commit.
+//
+// The release build sets both with -ldflags (see the Makefile):
+//
+//	-X github.com/drainproof/drainproof/internal/buildinfo.version=v0.3.0
+//	-X github.com/drainproof/drainproof/internal/buildinfo.commit=0123abcd...
+//
+// Without them, Read falls back to what the Go toolchain embedded
+// (debug.ReadBuildInfo: the module version, vcs.revision, vcs.modified), and
+// says "unknown" rather than guess.
 package buildinfo
 
 import (
@@ -12,51 +18,88 @@ import (
 	"strings"
 )
 
-// Set at link time, e.g.
-//
-//	go build -ldflags "-X github.com/drainproof/drainproof/internal/buildinfo.version=v0.2.0 -X github.com/drainproof/drainproof/internal/buildinfo.commit=$(git rev-parse HEAD)"
-//
-// Empty: taken from debug.ReadBuildInfo.
-var version, commit string
+// Set by -ldflags -X; empty in a plain `go build`.
+var (
+	version string
+	commit  string
+)
 
-// Version is drainproof's version: the -ldflags value, else the main
-// module's version ("(devel)" for a build from a checkout), else "unknown".
-func Version() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "unknown"
+// Unknown is what a field says when neither -ldflags nor the toolchain knew it.
+const Unknown = "unknown"
+
+// Info is one build's identity.
+type Info struct {
+	Version   string `json:"version"`            // v0.3.0, a pseudo-version, or "unknown"
+	Commit    string `json:"commit"`             // full revision, or "unknown"
+	Modified  bool   `json:"modified,omitempty"` // built from a tree with uncommitted changes (vcs.modified)
+	GoVersion string `json:"goVersion"`
+	Platform  string `json:"platform"` // GOOS/GOARCH
 }
 
-// Commit is the VCS revision drainproof was built from, with "-dirty" when
-// the work tree had changes: the -ldflags value, else vcs.revision from the
-// build information, else "unknown" (go test and go run record none).
-func Commit() string {
-	if commit != "" {
-		return commit
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	var rev, dirty string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "-dirty"
+// Read returns this binary's build info: -ldflags first, the toolchain's
+// embedded build info second.
+func Read() Info {
+	bi, _ := debug.ReadBuildInfo()
+	return resolve(version, commit, bi)
+}
+
+// resolve merges the -ldflags values with the toolchain's build info (nil
+// when the binary has none). Note: the go command embeds no vcs.* settings
+// with -buildvcs=false, nor in a git worktree (.git is a file there), so
+// release builds pass the commit with -ldflags.
+func resolve(version, commit string, bi *debug.BuildInfo) Info {
+	i := Info{Version: version, Commit: commit, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	if bi != nil {
+		if i.Version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			i.Version = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if i.Commit == "" {
+					i.Commit = s.Value
+				}
+			case "vcs.modified":
+				i.Modified = s.Value == "true"
 			}
 		}
 	}
-	if rev == "" {
-		return "unknown"
+	if i.Version == "" {
+		i.Version = Unknown
 	}
-	return rev + dirty
+	if i.Commit == "" {
+		i.Commit = Unknown
+	}
+	return i
+}
+
+// ShortCommit is the commit's first 12 characters (or the whole when shorter).
+func (i Info) ShortCommit() string {
+	if len(i.Commit) > 12 {
+		return i.Commit[:12]
+	}
+	return i.Commit
+}
+
+// String is the one-line form: "v0.3.0 (commit 0123abcd4567, modified) go1.26.8 linux/amd64".
+func (i Info) String() string {
+	c := i.ShortCommit()
+	if i.Modified {
+		c += ", modified"
+	}
+	return fmt.Sprintf("%s (commit %s) %s %s", i.Version, c, i.GoVersion, i.Platform)
+}
+
+// Version is Read().Version (reports use it; one source for both).
+func Version() string { return Read().Version }
+
+// Commit is Read().Commit, with "-dirty" when the tree had changes.
+func Commit() string {
+	i := Read()
+	if i.Modified {
+		return i.Commit + "-dirty"
+	}
+	return i.Commit
 }
 
 // Module is the version of a dependency drainproof was built with, e.g.

@@ -100,6 +100,8 @@ func (e *Env) Finish(failed bool) error {
 	if len(results) > 0 {
 		if err := reports.WriteSuite(e.Reports, results); err != nil {
 			errs = append(errs, fmt.Errorf("suite reports: %w", err))
+		} else if err := reports.AppendStepSummary(e.Reports); err != nil {
+			errs = append(errs, fmt.Errorf("suite reports: %w", err))
 		}
 		if err := reports.WriteQualification(e.Reports, reports.Qualify(e.qualificationHeader(results), results)); err != nil {
 			errs = append(errs, fmt.Errorf("qualification report: %w", err))
