@@ -288,9 +288,16 @@ func printVerdict(v verdict.Verdict, out string) {
 	for _, r := range v.IncompleteReasons {
 		fmt.Printf("  - incomplete: %s\n", r)
 	}
+	// One line per failed check; a drop is one row: its pod's line, never
+	// once per connection (report.html and summary.md fold the detail).
 	for _, f := range v.Findings {
-		if !f.Pass && f.Check != verdict.CheckComplete {
+		if !f.Pass && f.Check != verdict.CheckComplete && f.Conn == "" {
 			fmt.Printf("  - %s: %s\n", f.Check, f.Message)
+		}
+	}
+	for _, p := range v.Pods {
+		if p.Drops > 0 {
+			fmt.Printf("    %s: %d of %d connections dropped\n", p.Pod, p.Drops, p.Connections)
 		}
 	}
 }
