@@ -97,7 +97,7 @@ func newApp(ctx context.Context, t *testing.T, replicas int32, tune func(*watch.
 	_, _ = rand.Read(b)
 	ns := "dp-disrupt-" + strings.ToLower(strings.TrimPrefix(t.Name(), "Test"))
 	ns = ns[:min(len(ns), 50)] + "-" + hex.EncodeToString(b)
-	if err := env.clients.CreateNamespace(ctx, ns, nil); err != nil {
+	if err := env.clients.CreateNamespace(ctx, ns, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
