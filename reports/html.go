@@ -27,6 +27,7 @@ type suiteRow struct {
 }
 
 type runView struct {
+	StandIn     string // StandInSuffix: a stand-in data plane qualifies the headline
 	ID          string
 	Name        string
 	Outcome     verdict.Outcome
@@ -83,7 +84,7 @@ func runID(i int) string { return "run-" + strconv.Itoa(i) }
 
 func htmlRun(i int, r Result, dir string) runView {
 	v := r.Verdict
-	rv := runView{ID: runID(i), Name: runName(r), Outcome: v.Outcome, OK: v.Outcome.OK(), Incomplete: v.IncompleteReasons,
+	rv := runView{ID: runID(i), Name: runName(r), Outcome: v.Outcome, StandIn: StandInSuffix(r), OK: v.Outcome.OK(), Incomplete: v.IncompleteReasons,
 		Description: r.Run.Description, Counts: v, Timelines: timelineViews(r), Env: r.Run.Env.rows()}
 	for _, kv := range [][2]string{
 		{"known-bad twin of", r.Run.TwinOf}, {"profile", r.Run.Profile}, {"data plane", dataPlaneText(r.Run.DataPlane)},
@@ -204,7 +205,7 @@ svg.timeline{border:1px solid #ddd;background:#fff}.note{color:#666}details tabl
 {{range .Runs}}{{template "run" .}}{{end}}
 </body></html>
 {{define "run"}}<section class="run" id="{{.ID}}">
-<h2>{{.Name}} — <span class="{{if .OK}}ok{{else}}bad{{end}}">{{.Outcome}}</span></h2>
+<h2>{{.Name}} — <span class="{{if .OK}}ok{{else}}bad{{end}}">{{.Outcome}}</span>{{.StandIn}}</h2>
 {{- if .Incomplete}}
 <p class="bad">INCOMPLETE: this run cannot be judged, whatever its checks say:</p>
 <ul>{{range .Incomplete}}<li>{{.}}</li>{{end}}</ul>

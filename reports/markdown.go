@@ -30,7 +30,7 @@ func Markdown(w io.Writer, rs ...Result) error {
 		fmt.Fprintf(&b, "# drainproof: %d runs — %s (%d as expected, %d not)\n\n", len(rs), suiteOutcome(rs), ok, len(rs)-ok)
 		b.WriteString("| scenario | twin of | outcome | connections | drops |\n|---|---|---|---:|---:|\n")
 		for _, r := range rs {
-			fmt.Fprintf(&b, "| %s | %s | %s | %d | %d |\n", cell(runName(r)), cell(orDash(r.Run.TwinOf)), OutcomeOf(r).Word, r.Verdict.Connections, r.Verdict.Drops)
+			fmt.Fprintf(&b, "| %s | %s | %s | %d | %d |\n", cell(runName(r)), cell(orDash(r.Run.TwinOf)), OutcomeOf(r).Word+StandInSuffix(r), r.Verdict.Connections, r.Verdict.Drops)
 		}
 		b.WriteString("\n")
 		level = "##"
@@ -44,7 +44,7 @@ func Markdown(w io.Writer, rs ...Result) error {
 
 func markdownRun(b *strings.Builder, r Result, h string) {
 	v := r.Verdict
-	fmt.Fprintf(b, "%s drainproof: %s — %s\n\n", h, runName(r), OutcomeOf(r).Word)
+	fmt.Fprintf(b, "%s drainproof: %s — %s%s\n\n", h, runName(r), OutcomeOf(r).Word, StandInSuffix(r))
 	if rs := v.IncompleteReasons; len(rs) > 0 {
 		b.WriteString("**INCOMPLETE**: this run cannot be judged, whatever its checks say:\n\n")
 		for _, reason := range rs {

@@ -232,6 +232,9 @@ func TestQualificationStandInIsNeverAPlainPass(t *testing.T) {
 	if err := Markdown(&md, standIn); err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(md.String(), "— PASS (data plane: Envoy stand-in (L4), a stand-in, not the real proxy)") {
+		t.Errorf("summary.md's headline says PASS alone for a stand-in run:\n%s", md.String())
+	}
 	if !strings.Contains(md.String(), "| data plane | Envoy stand-in (L4) — a stand-in, not the real proxy") {
 		t.Errorf("summary.md does not label the stand-in:\n%s", md.String())
 	}

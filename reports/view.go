@@ -182,3 +182,13 @@ func latencyCells(l verdict.LatencySummary) []string {
 func ms3(d verdict.Duration) string {
 	return fmt.Sprintf("%.1f ms", float64(d.Duration)/float64(time.Millisecond))
 }
+
+// StandInSuffix qualifies a run's headline when its traffic went through a
+// stand-in data plane: a PASS there is not a pass on the real proxy, so no
+// headline may say PASS alone ("" for a real data plane).
+func StandInSuffix(r Result) string {
+	if d := r.Run.DataPlane; d != nil && d.StandIn {
+		return " (data plane: " + d.Proxy + ", a stand-in, not the real proxy)"
+	}
+	return ""
+}
