@@ -83,6 +83,34 @@ func TestNegativeControlNeedsDropsAttributedToTheDeletingPod(t *testing.T) {
 	}
 }
 
+// A re-dialled connection that the node sent to the deleting pod is reset
+// before any response: it names no pod. Inside the deletion, beside
+// attributed drops, it does not break the control; outside, or alone, it does.
+func TestNegativeControlCountsUnseenDropsApart(t *testing.T) {
+	unseen := func(at int) *book {
+		b := rollout(false)
+		b.conn("ssh-redial", "", 1012, at, ledger.Drop, "reset")
+		return b
+	}
+	v := Evaluate(nodrainControl(), unseen(1013).evs)
+	if !v.Control.Held || !strings.Contains(v.Control.Message, "all 4 drops attributed") ||
+		!strings.Contains(v.Control.Message, "1 more on connections that never saw a response") {
+		t.Fatalf("inside the deletion: %+v", v.Control)
+	}
+	if v := Evaluate(nodrainControl(), unseen(3800).evs); v.Control.Held {
+		t.Fatalf("after every deleting pod ended: %+v", v.Control)
+	}
+	alone := &book{}
+	alone.pod(-5000, "ns/gw-a", "10.0.0.1").disruption(0)
+	alone.podEvent(1000, ledger.PodDeleting, "ns/gw-a")
+	alone.conn("ssh-redial", "", 1002, 1003, ledger.Drop, "reset")
+	alone.exit(1100, "ns/gw-a", "haproxy")
+	if v := Evaluate(nodrainControl(), alone.done(1200).evs); v.Control.Held ||
+		!strings.Contains(v.Control.Message, "none of the 1 drops names its pod") {
+		t.Fatalf("no attributed drop: %+v", v.Control)
+	}
+}
+
 func TestNegativeControlToleratesWatchDelay(t *testing.T) {
 	// The hard-stopped pod's drop is seen 300 ms before the watch delivers its delete.
 	b := &book{}

@@ -83,7 +83,12 @@ const (
 //   - with Attribution "required": the run has at least one drop, and every
 //     drop is attributed to a pod that had a PodDeleting event at or before
 //     the drop (less Tolerance), whose name (or namespace/name) starts with
-//     PodPrefix when PodPrefix is set.
+//     PodPrefix when PodPrefix is set. The one exception is a drop on a
+//     connection that never saw a response, so no pod ever named itself on
+//     it (a fresh connection the node still sent to a terminating pod, reset
+//     before an answer): it is counted apart, and tolerated only while such a
+//     pod was deleting and not yet ended, and only beside at least one
+//     attributed drop. A drop with a peer that maps to no pod never is.
 //
 // Tolerance (default DefaultTolerance) absorbs the watch's delivery delay: a
 // hard-stopped pod can drop a connection before the harness's watch delivers

@@ -163,7 +163,7 @@ func Evaluate(exp Expect, events []ledger.Event) Verdict {
 		}
 	}
 	if exp.ExpectFailure != nil {
-		f, outcome := checkControl(*exp.ExpectFailure, v.Pass, fs, v.DropDetails)
+		f, outcome := checkControl(*exp.ExpectFailure, v.Pass, fs, v.DropDetails, metrics)
 		v.Control = &outcome
 		fs = append(fs, f)
 	}
