@@ -36,6 +36,12 @@ var catalogWant = map[string][]string{
 	"istio-ssh-grace-short":                 {"exit-on-zero-capped-by-grace"},
 	"istio-gateway-rollout-ssh":             nil,
 	"istio-gateway-rollout-ssh-drain-short": {"long-lived-port-without-drain"},
+	"envoy-gateway-rollout-ssh":             nil,
+	"envoy-gateway-rollout-ssh-sleep":       {"fixed-sleep-prestop"},
+	"envoy-gateway-rollout-ssh-noprestop":   {"long-lived-port-without-drain"},
+	"gloo-proxy-rollout-ssh":                nil,
+	"gloo-proxy-rollout-ssh-sleep-short":    {"fixed-sleep-prestop"},
+	"gloo-proxy-rollout-ssh-sleep-long":     {"fixed-sleep-prestop"},
 }
 
 var notStatic = map[string]string{
@@ -108,6 +114,7 @@ func renderScenario(t *testing.T, s *scenarios.Scenario) []Object {
 	vals := scenarios.Values{Namespace: "lint", SSHSecret: "drainproof-ssh", Images: map[string]string{
 		"fixtures": "drainproof/fixtures:lint", "gateway": "drainproof/gateway:lint",
 		"istio-proxy": "drainproof/istio-proxy:lint", "istiod": "drainproof/istiod:lint",
+		"envoy": "drainproof/envoy:lint", "gloo-envoy-wrapper": "drainproof/envoy:lint",
 	}}
 	us, err := scenarios.Render(os.DirFS("../scenarios"), s, vals)
 	if err != nil {
