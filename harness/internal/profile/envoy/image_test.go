@@ -51,7 +51,7 @@ func TestImageIsTheStandInWithShellAndWget(t *testing.T) {
 		t.Errorf("labels %v: want the stand-in in place of %s", l, Upstream)
 	}
 	files := map[string][]byte{}
-	want := map[string]bool{"usr/local/bin/envoy": true, "usr/bin/wget": false, "bin/sh": false, "usr/bin/sleep": false, "etc/envoy": false}
+	want := map[string]bool{"usr/local/bin/envoy": true, "usr/bin/wget": false, "usr/bin/sh": false, "usr/bin/sleep": false, "etc/envoy": false}
 	r := mutate.Extract(i)
 	defer r.Close()
 	tr := tar.NewReader(r)
