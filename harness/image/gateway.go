@@ -3,9 +3,6 @@ package image
 import (
 	"context"
 	"path/filepath"
-	"strings"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/drainproof/drainproof/harness/internal/imgbuild"
 )
@@ -33,35 +30,21 @@ func Gateway(ctx context.Context, o Options) (*Built, error) {
 		return nil, err
 	}
 	defer unlock()
-	tree := imgbuild.Rootfs{Dir: filepath.Join(e.cache, "rootfs", "gateway-"+e.o.Suite), Suite: e.o.Suite, Include: GatewayPackages}
-	rootKey := imgbuild.Key("gateway-rootfs", tree.Key(), gatewayCleanup)[:12]
-	key := imgbuild.Key("gateway", rootKey, fix.key)[:12]
+	base := imgbuild.DebianBase{
+		Name:      "gateway",
+		Tree:      imgbuild.Rootfs{Dir: filepath.Join(e.cache, "rootfs", "gateway-"+e.o.Suite), Suite: e.o.Suite, Include: GatewayPackages},
+		Cleanup:   gatewayCleanup,
+		LayersDir: filepath.Join(e.cache, "layers"),
+	}
+	key := imgbuild.Key("gateway", base.Key(), fix.key)[:12]
 	b := &Built{Ref: GatewayRef(e.o.Suite, key), Archive: filepath.Join(e.cache, "archives", "gateway-"+key+".tar"), Binaries: fix.names}
 	if imgbuild.HasStamp(b.Archive+".stamp", key) {
 		err := e.steps.Run("gateway image "+b.Ref, func() (bool, error) { return true, nil })
 		b.Timings, b.Cached = e.steps.Timings(), true
 		return b, err
 	}
-	if err := e.steps.Run("debootstrap gateway rootfs ("+strings.Join(GatewayPackages, ", ")+")", func() (bool, error) {
-		return tree.Ensure(ctx)
-	}); err != nil {
-		return nil, err
-	}
-	var rootLayer v1.Layer
-	if err := e.steps.Run("gateway rootfs layer", func() (bool, error) {
-		stamp := tree.Dir + ".cleanup.stamp"
-		if !imgbuild.HasStamp(stamp, rootKey) {
-			if _, err := tree.Chroot(ctx, gatewayCleanup); err != nil {
-				return false, err
-			}
-			if err := imgbuild.WriteStamp(stamp, rootKey); err != nil {
-				return false, err
-			}
-		}
-		l, cached, err := imgbuild.DirLayer(ctx, tree.Dir, filepath.Join(e.cache, "layers", "gateway-"+rootKey+".tar.gz"), rootKey)
-		rootLayer = l
-		return cached, err
-	}); err != nil {
+	rootLayer, err := base.Layer(ctx, e.steps)
+	if err != nil {
 		return nil, err
 	}
 	err = e.steps.Run("gateway image "+b.Ref, func() (bool, error) {
@@ -76,6 +59,5 @@ func Gateway(ctx context.Context, o Options) (*Built, error) {
 	}
 	b.Timings = e.steps.Timings()
 	imgbuild.PruneKeyed(filepath.Join(e.cache, "archives"), "gateway-", key, 2)
-	imgbuild.PruneKeyed(filepath.Join(e.cache, "layers"), "gateway-", rootKey, 1)
 	return b, nil
 }

@@ -39,6 +39,16 @@ func Key(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
+// FileKey is Key of a file's content (binaries are keyed by what they are, so a relink that
+// changes nothing keeps the images made from them).
+func FileKey(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return Key(string(data)), nil
+}
+
 // HasStamp reports whether stamp file path exists and holds key.
 func HasStamp(path, key string) bool {
 	b, err := os.ReadFile(path)

@@ -2,7 +2,6 @@ package istio
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,15 +10,15 @@ import (
 
 	"github.com/drainproof/drainproof/harness/internal/gobuild"
 	"github.com/drainproof/drainproof/harness/internal/imgbuild"
+	"github.com/drainproof/drainproof/harness/internal/standin"
 )
 
 // StandInPackage is the L4 Envoy stand-in's main package in the drainproof source tree.
-const StandInPackage = "./fixtures/envoy-standin"
+const StandInPackage = standin.Package
 
 // ErrNoStandIn is returned (wrapped) by Build when the source tree has no Envoy stand-in: the
 // istio-proxy image cannot be made without a data plane, and nothing else may take its place.
-var ErrNoStandIn = errors.New("the L4 Envoy stand-in (" + StandInPackage + ") is not in the drainproof source tree; " +
-	"the istio-proxy image needs it at /usr/local/bin/envoy (no Envoy binary can be had here)")
+var ErrNoStandIn = standin.ErrMissing
 
 // Options configure Build. The zero value builds everything into the default cache.
 type Options struct {
@@ -91,8 +90,7 @@ func Build(ctx context.Context, o Options) (*Built, error) {
 			return nil, err
 		}
 	}
-	hasStandIn := exists(filepath.Join(b.o.SourceDir, filepath.FromSlash(StandInPackage)))
-	if !hasStandIn && !o.ControlPlaneOnly {
+	if !standin.In(b.o.SourceDir) && !o.ControlPlaneOnly {
 		return nil, fmt.Errorf("istio-proxy image: %w (or build with ControlPlaneOnly for istiod alone)", ErrNoStandIn)
 	}
 	if b.goVersion, err = imgbuild.GoVersion(ctx); err != nil {
@@ -134,12 +132,12 @@ func Build(ctx context.Context, o Options) (*Built, error) {
 	if !o.ControlPlaneOnly {
 		var standIn string
 		if err := b.steps.Run("build envoy-standin", func() (cached bool, err error) {
-			standIn, _, cached, err = gobuild.Own{Name: "envoy-standin", Src: b.o.SourceDir, Packages: []string{StandInPackage}}.Ensure(ctx, b.cache, b.goVersion)
+			standIn, cached, err = standin.Build(ctx, b.o.SourceDir, b.cache, b.goVersion)
 			return cached, err
 		}); err != nil {
 			return nil, err
 		}
-		if out.Proxy, err = b.proxyImage(ctx, bins["pilot-agent"], filepath.Join(standIn, "envoy-standin"), out.ModuleDir); err != nil {
+		if out.Proxy, err = b.proxyImage(ctx, bins["pilot-agent"], standIn, out.ModuleDir); err != nil {
 			return nil, err
 		}
 		out.DataPlane = DataPlaneStandIn
@@ -181,5 +179,3 @@ func tools(w gobuild.WrapperModule, parallel int) []gobuild.Tool {
 	}
 	return []gobuild.Tool{t(pilotDiscoveryPkg, standardTags), t(istioctlPkg, standardTags), t(pilotAgentPkg, agentTags)}
 }
-
-func exists(p string) bool { _, err := os.Stat(p); return err == nil }

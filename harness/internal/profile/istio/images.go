@@ -9,6 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/drainproof/drainproof/harness/internal/imgbuild"
+	"github.com/drainproof/drainproof/harness/internal/standin"
 )
 
 // Image repositories (docker.io/ is how containerd records Docker Hub-style names; pod specs
@@ -22,8 +23,8 @@ const (
 // it (from the image or the pod's image) to class results: DataPlaneStandIn is a result class of
 // its own, never a result on real Envoy.
 const (
-	DataPlaneLabel   = "io.drainproof.data-plane"
-	DataPlaneStandIn = "Envoy stand-in (L4)"
+	DataPlaneLabel   = standin.DataPlaneLabel
+	DataPlaneStandIn = standin.DataPlane
 	// IstioLabel records the Istio module and line the image's binaries were built from.
 	IstioLabel = "io.drainproof.istio"
 )
@@ -52,7 +53,7 @@ chown -R 1337:1337 /var/lib/istio /etc/istio/proxy
 // pilot/docker/Dockerfile.pilot; the chart's runAsNonRoot needs a numeric user).
 func (b *builder) istiodImage(binDir string) (*Image, error) {
 	bin := filepath.Join(binDir, "pilot-discovery")
-	binKey, err := fileKey(bin)
+	binKey, err := imgbuild.FileKey(bin)
 	if err != nil {
 		return nil, err
 	}
@@ -92,11 +93,16 @@ const istiodLayout = "istiod-layout-1"
 func (b *builder) proxyImage(ctx context.Context, agentDir, standIn, modDir string) (*Image, error) {
 	agent := filepath.Join(agentDir, "pilot-agent")
 	bootstrap := filepath.Join(modDir, "tools", "packaging", "common", "envoy_bootstrap.json")
-	tree := imgbuild.Rootfs{Dir: filepath.Join(b.cache, "rootfs", "istio-proxy-"+b.o.Suite), Suite: b.o.Suite, Include: ProxyPackages}
-	rootKey := imgbuild.Key("istio-proxy-rootfs", tree.Key(), proxyCleanup)[:12]
+	base := imgbuild.DebianBase{
+		Name:      "istio-proxy",
+		Tree:      imgbuild.Rootfs{Dir: filepath.Join(b.cache, "rootfs", "istio-proxy-"+b.o.Suite), Suite: b.o.Suite, Include: ProxyPackages},
+		Cleanup:   proxyCleanup,
+		LayersDir: filepath.Join(b.cache, "layers"),
+	}
+	rootKey := base.Key()
 	var parts []string
 	for _, f := range []string{agent, standIn, bootstrap} {
-		k, err := fileKey(f)
+		k, err := imgbuild.FileKey(f)
 		if err != nil {
 			return nil, err
 		}
@@ -108,29 +114,11 @@ func (b *builder) proxyImage(ctx context.Context, agentDir, standIn, modDir stri
 		img.Cached = true
 		return img, b.steps.Run("istio-proxy image "+img.Ref, func() (bool, error) { return true, nil })
 	}
-	if err := b.steps.Run("debootstrap istio-proxy rootfs ("+strings.Join(ProxyPackages, ", ")+")", func() (bool, error) {
-		return tree.Ensure(ctx)
-	}); err != nil {
+	root, err := base.Layer(ctx, b.steps)
+	if err != nil {
 		return nil, err
 	}
-	var root v1.Layer
-	if err := b.steps.Run("istio-proxy rootfs layer", func() (bool, error) {
-		stamp := tree.Dir + ".cleanup.stamp"
-		if !imgbuild.HasStamp(stamp, rootKey) {
-			if _, err := tree.Chroot(ctx, proxyCleanup); err != nil {
-				return false, err
-			}
-			if err := imgbuild.WriteStamp(stamp, rootKey); err != nil {
-				return false, err
-			}
-		}
-		l, cached, err := imgbuild.DirLayer(ctx, tree.Dir, filepath.Join(b.cache, "layers", "istio-proxy-"+rootKey+".tar.gz"), rootKey)
-		root = l
-		return cached, err
-	}); err != nil {
-		return nil, err
-	}
-	err := b.steps.Run("istio-proxy image "+img.Ref, func() (bool, error) {
+	err = b.steps.Run("istio-proxy image "+img.Ref, func() (bool, error) {
 		l, err := imgbuild.NewLayer([]imgbuild.Entry{
 			imgbuild.File("/usr/local/bin/pilot-agent", agent, 0o755),
 			imgbuild.File("/usr/local/bin/envoy", standIn, 0o755),
@@ -153,7 +141,6 @@ func (b *builder) proxyImage(ctx context.Context, agentDir, standIn, modDir stri
 		return false, writeArchive(img, key, i)
 	})
 	imgbuild.PruneKeyed(filepath.Join(b.cache, "archives"), "istio-proxy-", key, 2)
-	imgbuild.PruneKeyed(filepath.Join(b.cache, "layers"), "istio-proxy-", rootKey, 1)
 	return img, err
 }
 
@@ -179,14 +166,4 @@ func writeArchive(img *Image, key string, i v1.Image) error {
 		return err
 	}
 	return imgbuild.WriteStamp(img.Archive+".stamp", key)
-}
-
-// fileKey hashes a file's content (binaries are keyed by what they are, so a relink that
-// changes nothing keeps the image).
-func fileKey(path string) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	return imgbuild.Key(string(data)), nil
 }
