@@ -122,6 +122,7 @@ func BuildNodeImage(ctx context.Context, o Options) (*Result, error) {
 	}
 	if have && !b.rebuild {
 		b.steps.Logf("%s is up to date", ref)
+		b.markUsed(ref)
 		return &Result{NodeImage: ref, Cached: true}, nil
 	}
 	unlock, err := imgbuild.Lock(ctx, filepath.Join(b.cache, ".lock"), func() {
@@ -138,6 +139,8 @@ func BuildNodeImage(ctx context.Context, o Options) (*Result, error) {
 	if err := b.build(ctx, ref); err != nil {
 		return nil, err
 	}
+	b.markUsed(ref)
+	b.markUsed(BaseImage(b.v, b.baseKey))
 	b.prune(ctx)
 	return &Result{NodeImage: ref, Timings: b.steps.Timings()}, nil
 }
@@ -241,7 +244,7 @@ func (b *builder) build(ctx context.Context, ref string) error {
 		return err
 	}
 	if err := s.Run("node files layer", func() (bool, error) {
-		es, err := nodeFileEntries(b.v, bins, kindnetRef)
+		es, err := nodeFileEntries(b.v, bins, kindnetRef, tree.Dir)
 		if err == nil {
 			filesLayer, err = imgbuild.NewLayer(es)
 		}
@@ -317,12 +320,48 @@ func (b *builder) kubernetesWrapper(ctx context.Context) (gobuild.WrapperModule,
 	if err != nil {
 		return gobuild.WrapperModule{}, err
 	}
+	if err := b.checkStagingServed(ctx, w); err != nil {
+		return gobuild.WrapperModule{}, err
+	}
 	kindnet, err := os.ReadFile(filepath.Join(b.src, "harness/internal/airgap/cmd/kindnet-lite/main.go"))
 	if err != nil {
 		return gobuild.WrapperModule{}, fmt.Errorf("kindnet-lite source: %w", err)
 	}
 	w.Files = map[string][]byte{"kindnet-lite/main.go": kindnet}
 	return w, nil
+}
+
+// checkStagingServed asks the proxy for every staging module the wrapper replaces, before any
+// compiling: a release whose staging modules are not all served cannot be built here, and the
+// error names the module the proxy refused (go mod tidy would fail later, less clearly).
+func (b *builder) checkStagingServed(ctx context.Context, w gobuild.WrapperModule) error {
+	var mods []string
+	for _, m := range gobuild.SortedKeys(w.Replace) {
+		mods = append(mods, strings.ReplaceAll(w.Replace[m], " ", "@"))
+	}
+	refused, err := gobuild.RefusedModules(ctx, filepath.Join(b.cache, "work"), mods)
+	if err != nil {
+		return err
+	}
+	return refusedError(b.v.Kubernetes, refused)
+}
+
+// refusedError is nil when nothing was refused, else the error naming the first refused module
+// (and how many more).
+func refusedError(kubernetes string, refused []gobuild.Refused) error {
+	if len(refused) == 0 {
+		return nil
+	}
+	more := ""
+	if len(refused) > 1 {
+		var rest []string
+		for _, r := range refused[1:] {
+			rest = append(rest, r.Module)
+		}
+		more = fmt.Sprintf(" (also refused: %s)", strings.Join(rest, ", "))
+	}
+	return fmt.Errorf("kubernetes v%s cannot be built here: the module proxy refused %s: %s%s",
+		kubernetes, refused[0].Module, refused[0].Reason, more)
 }
 
 // String describes the result for logs.

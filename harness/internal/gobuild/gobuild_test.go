@@ -50,3 +50,27 @@ func TestToolKeyCoversBuildTags(t *testing.T) {
 		t.Fatal("-p changed the key: it changes no output")
 	}
 }
+
+func TestParseDownloadsReturnsRefusedModules(t *testing.T) {
+	out := []byte(`{
+	"Path": "k8s.io/api",
+	"Version": "v0.35.4",
+	"Dir": "/m/k8s.io/api@v0.35.4"
+}
+{
+	"Path": "k8s.io/sample-cli-plugin",
+	"Version": "v0.34.4",
+	"Error": "k8s.io/sample-cli-plugin@v0.34.4: reading https://proxy/k8s.io/sample-cli-plugin/@v/v0.34.4.info: 404 Not Found"
+}
+`)
+	got, err := parseDownloads(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Module != "k8s.io/sample-cli-plugin@v0.34.4" || !strings.Contains(got[0].Reason, "404") {
+		t.Fatalf("parseDownloads = %+v", got)
+	}
+	if _, err := parseDownloads([]byte("{not json")); err == nil {
+		t.Fatal("garbage must be an error")
+	}
+}

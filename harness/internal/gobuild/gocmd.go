@@ -48,3 +48,50 @@ func ModuleInfo(ctx context.Context, scratch, mod, version string) (dir, goMod s
 	}
 	return info.Dir, info.GoMod, nil
 }
+
+// Refused is a module the proxy would not serve, with go's reason.
+type Refused struct {
+	Module string // path@version
+	Reason string
+}
+
+// RefusedModules asks the module proxy for every path@version in mods with one `go mod download
+// -json` (run in scratch, outside any module) and returns those it refused, in mods' order. A
+// download that fails without naming any module is the error.
+func RefusedModules(ctx context.Context, scratch string, mods []string) ([]Refused, error) {
+	if len(mods) == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(scratch, 0o755); err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, "go", append([]string{"mod", "download", "-json"}, mods...)...)
+	var stderr bytes.Buffer
+	cmd.Dir, cmd.Env, cmd.Stderr = scratch, Env(), &stderr
+	out, runErr := cmd.Output()
+	refused, err := parseDownloads(out)
+	if err != nil {
+		return nil, err
+	}
+	if runErr != nil && len(refused) == 0 {
+		return nil, fmt.Errorf("go mod download %s (module proxy reachable?): %v %s", strings.Join(mods, " "), runErr, strings.TrimSpace(stderr.String()))
+	}
+	return refused, nil
+}
+
+// parseDownloads reads the JSON stream of `go mod download -json` and returns the modules with
+// an Error.
+func parseDownloads(out []byte) ([]Refused, error) {
+	var refused []Refused
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var m struct{ Path, Version, Error string }
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("go mod download -json: %w", err)
+		}
+		if m.Error != "" {
+			refused = append(refused, Refused{Module: m.Path + "@" + m.Version, Reason: m.Error})
+		}
+	}
+	return refused, nil
+}
