@@ -19,7 +19,7 @@ import (
 // Options configure BuildNodeImage. The zero value builds DefaultVersions into the default cache.
 type Options struct {
 	Versions  Versions  // zero: DefaultVersions
-	CacheDir  string    // zero: <imgbuild.CacheRoot()>/airgap
+	CacheDir  string    // zero: <imgbuild.CacheRoot()>/<CacheDirName(Versions)>
 	SourceDir string    // the drainproof source tree; zero: imgbuild.ModuleRoot()
 	Log       io.Writer // step log (each step with its duration); nil: silent
 	// Rebuild assembles the node (and base) image again even when docker already has one with
@@ -71,7 +71,7 @@ func newBuilder(ctx context.Context, o Options) (*builder, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.cache = filepath.Join(root, "airgap")
+		b.cache = filepath.Join(root, CacheDirName(b.v))
 	}
 	if b.src == "" {
 		if b.src, err = imgbuild.ModuleRoot(); err != nil {
@@ -95,6 +95,18 @@ func newBuilder(ctx context.Context, o Options) (*builder, error) {
 	}
 	b.baseKey = imgbuild.Key("base", b.v.Debian, b.v.Kind, strings.Join(basePackages, ","), baseSrc)[:12]
 	return b, nil
+}
+
+// CacheDirName is the cache directory of v's builds under the cache root: "airgap" for the
+// default Kubernetes version, "airgap-v<version>" for any other. Each version has its own build
+// lock, wrapper modules, binaries and Debian tree, so building one version never waits for (or
+// disturbs) a build or use of another; Go's build cache is shared, so what two versions have in
+// common compiles once.
+func CacheDirName(v Versions) string {
+	if v.Kubernetes == DefaultVersions.Kubernetes {
+		return "airgap"
+	}
+	return "airgap-v" + v.Kubernetes
 }
 
 // NodeImageRef returns the reference BuildNodeImage builds for o, without building anything

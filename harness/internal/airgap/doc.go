@@ -37,7 +37,8 @@
 //   - kindnet-lite masquerades only traffic leaving the cluster's pod subnet (kindnetd's rule),
 //     so pod-to-pod traffic across nodes keeps its source IP.
 //
-// Cache layout under <DRAINPROOF_CACHE or ~/.cache/drainproof>/airgap: rootfs/ (debootstrap
+// Cache layout under <DRAINPROOF_CACHE or ~/.cache/drainproof>/airgap (airgap-v<version> for a
+// Kubernetes version other than the default: see CacheDirName): rootfs/ (debootstrap
 // trees), src/ (wrapper modules), bin/<tool>-<key>/ (binaries), layers/ (layer tarballs),
 // images/ (component image archive), .lock (one build at a time). Stamp files hold the key a
 // cached output was built for; outputs of older keys are pruned after a build.
