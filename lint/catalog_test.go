@@ -36,6 +36,8 @@ var catalogWant = map[string][]string{
 	"istio-ssh-grace-short":                 {"exit-on-zero-capped-by-grace"},
 	"istio-gateway-rollout-ssh":             nil,
 	"istio-gateway-rollout-ssh-drain-short": {"long-lived-port-without-drain"},
+	"gateway-drain-node-ssh":                nil,
+	"gateway-drain-node-ssh-single":         {"long-lived-port-without-drain"},
 }
 
 var notStatic = map[string]string{

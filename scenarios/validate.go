@@ -46,6 +46,9 @@ func (s *Scenario) Validate() error {
 		}
 	}
 	for i, r := range s.Ready {
+		if _, ds := DaemonSetReady(r); ds {
+			continue
+		}
 		if _, _, err := ParseReady(r); err != nil {
 			return fmt.Errorf("ready[%d]: %w", i, err)
 		}

@@ -28,7 +28,7 @@ e2e suites use.`,
 			return usagef("unknown subcommand %q (want image, up or down)", args[0])
 		},
 	}
-	cmd.AddCommand(newClusterImageCmd(), newClusterUpCmd(), newClusterDownCmd())
+	cmd.AddCommand(newClusterImageCmd(), newClusterUpCmd(), newClusterDownCmd(), newClusterLogsCmd())
 	return cmd
 }
 
@@ -106,6 +106,24 @@ func newClusterDownCmd() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cluster.Down(cmd.Context(), name, os.Stderr) },
 	}
 	cmd.Flags().StringVar(&name, "name", cluster.DefaultName, "cluster name")
+	return cmd
+}
+
+func newClusterLogsCmd() *cobra.Command {
+	var name, out string
+	cmd := &cobra.Command{
+		Use:   "logs [--name NAME] --out DIR",
+		Short: "export a kind cluster's logs (nodes' journals, containers, pods) to DIR",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usagef("--out: required")
+			}
+			return cluster.ExportLogsOf(cmd.Context(), name, out)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", cluster.DefaultName, "cluster name")
+	cmd.Flags().StringVar(&out, "out", "", "directory the logs go to")
 	return cmd
 }
 

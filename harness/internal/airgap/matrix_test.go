@@ -105,7 +105,6 @@ func TestPruneImagesKeepsEveryVersion(t *testing.T) {
 	}
 }
 
-
 func TestEachKubernetesVersionHasItsOwnCacheDir(t *testing.T) {
 	v, _ := ForKubernetes("v1.35.4")
 	if CacheDirName(DefaultVersions) != "airgap" || CacheDirName(v) != "airgap-v1.35.4" {
