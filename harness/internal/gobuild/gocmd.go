@@ -55,9 +55,11 @@ type Refused struct {
 	Reason string
 }
 
-// RefusedModules asks the module proxy for every path@version in mods with one `go mod download
-// -json` (run in scratch, outside any module) and returns those it refused, in mods' order. A
-// download that fails without naming any module is the error.
+// RefusedModules asks the module proxy about every path@version in mods with one `go list -m -e
+// -json` (run in scratch, outside any module: the version's .info and go.mod, which is what
+// resolving a module graph needs; a zip the build never compiles may be withheld and is not
+// asked for) and returns those it refused, in mods' order. A failure naming no module is the
+// error.
 func RefusedModules(ctx context.Context, scratch string, mods []string) ([]Refused, error) {
 	if len(mods) == 0 {
 		return nil, nil
@@ -65,32 +67,35 @@ func RefusedModules(ctx context.Context, scratch string, mods []string) ([]Refus
 	if err := os.MkdirAll(scratch, 0o755); err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, "go", append([]string{"mod", "download", "-json"}, mods...)...)
+	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-m", "-e", "-json"}, mods...)...)
 	var stderr bytes.Buffer
-	cmd.Dir, cmd.Env, cmd.Stderr = scratch, Env(), &stderr
+	cmd.Dir, cmd.Env, cmd.Stderr = scratch, append(Env(), "GOFLAGS=-mod=mod"), &stderr
 	out, runErr := cmd.Output()
-	refused, err := parseDownloads(out)
+	refused, err := parseModuleList(out)
 	if err != nil {
 		return nil, err
 	}
 	if runErr != nil && len(refused) == 0 {
-		return nil, fmt.Errorf("go mod download %s (module proxy reachable?): %v %s", strings.Join(mods, " "), runErr, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("go list -m %s (module proxy reachable?): %v %s", strings.Join(mods, " "), runErr, strings.TrimSpace(stderr.String()))
 	}
 	return refused, nil
 }
 
-// parseDownloads reads the JSON stream of `go mod download -json` and returns the modules with
-// an Error.
-func parseDownloads(out []byte) ([]Refused, error) {
+// parseModuleList reads the JSON stream of `go list -m -e -json` and returns the modules with an
+// Error.
+func parseModuleList(out []byte) ([]Refused, error) {
 	var refused []Refused
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for dec.More() {
-		var m struct{ Path, Version, Error string }
-		if err := dec.Decode(&m); err != nil {
-			return nil, fmt.Errorf("go mod download -json: %w", err)
+		var m struct {
+			Path, Version string
+			Error         *struct{ Err string }
 		}
-		if m.Error != "" {
-			refused = append(refused, Refused{Module: m.Path + "@" + m.Version, Reason: m.Error})
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("go list -m -json: %w", err)
+		}
+		if m.Error != nil {
+			refused = append(refused, Refused{Module: m.Path + "@" + m.Version, Reason: m.Error.Err})
 		}
 	}
 	return refused, nil
