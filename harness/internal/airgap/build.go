@@ -332,7 +332,7 @@ func (b *builder) kubernetesWrapper(ctx context.Context) (gobuild.WrapperModule,
 	if err != nil {
 		return gobuild.WrapperModule{}, err
 	}
-	if err := b.checkStagingServed(ctx, w); err != nil {
+	if err := b.checkStagingServed(ctx, w, requiredModules(data)); err != nil {
 		return gobuild.WrapperModule{}, err
 	}
 	kindnet, err := os.ReadFile(filepath.Join(b.src, "harness/internal/airgap/cmd/kindnet-lite/main.go"))
@@ -343,13 +343,16 @@ func (b *builder) kubernetesWrapper(ctx context.Context) (gobuild.WrapperModule,
 	return w, nil
 }
 
-// checkStagingServed asks the proxy for every staging module the wrapper replaces, before any
+// checkStagingServed asks the proxy for every staging module the wrapper replaces that
+// k8s.io/kubernetes requires (the others never enter the module graph), before any
 // compiling: a release whose staging modules are not all served cannot be built here, and the
 // error names the module the proxy refused (go mod tidy would fail later, less clearly).
-func (b *builder) checkStagingServed(ctx context.Context, w gobuild.WrapperModule) error {
+func (b *builder) checkStagingServed(ctx context.Context, w gobuild.WrapperModule, required map[string]bool) error {
 	var mods []string
 	for _, m := range gobuild.SortedKeys(w.Replace) {
-		mods = append(mods, strings.ReplaceAll(w.Replace[m], " ", "@"))
+		if required[m] {
+			mods = append(mods, strings.ReplaceAll(w.Replace[m], " ", "@"))
+		}
 	}
 	refused, err := gobuild.RefusedModules(ctx, filepath.Join(b.cache, "work"), mods)
 	if err != nil {

@@ -111,3 +111,11 @@ func TestEachKubernetesVersionHasItsOwnCacheDir(t *testing.T) {
 		t.Fatalf("cache dirs %q, %q", CacheDirName(DefaultVersions), CacheDirName(v))
 	}
 }
+
+func TestRequiredModulesReadsBothForms(t *testing.T) {
+	goMod := []byte("module k8s.io/kubernetes\n\ngo 1.25.0\n\nrequire (\n\tk8s.io/api v0.0.0\n\tgithub.com/x/y v1.2.3 // indirect\n)\n\nrequire k8s.io/kubelet v0.0.0\n\nreplace (\n\tk8s.io/api => ./staging/src/k8s.io/api\n\tk8s.io/sample-cli-plugin => ./staging/src/k8s.io/sample-cli-plugin\n)\n")
+	got := requiredModules(goMod)
+	if !got["k8s.io/api"] || !got["github.com/x/y"] || !got["k8s.io/kubelet"] || got["k8s.io/sample-cli-plugin"] || len(got) != 3 {
+		t.Fatalf("requiredModules = %v", got)
+	}
+}
