@@ -19,7 +19,7 @@ LDFLAGS   := -X github.com/drainproof/drainproof/internal/buildinfo.version=$(VE
 GOTEST    := $(GO) test
 export DRAINPROOF_OUT := $(OUT)
 
-.PHONY: all build deps unit e2e e2e-harness test bench lint images clean standin-contract
+.PHONY: all build deps unit e2e e2e-harness test bench lint lint-workflows images clean standin-contract
 
 all: build
 
@@ -37,6 +37,11 @@ unit: deps
 lint: build
 	$(BIN) lint
 
+# The GitHub workflows, checked with actionlint (pinned in tools/actionlint, its own module: the
+# linter never enters drainproof's go.mod). A broken workflow fails `make test` here.
+lint-workflows:
+	$(GO) -C tools/actionlint tool actionlint $(CURDIR)/.github/workflows/*.yml
+
 # Build (or reuse from the cache) the air-gapped node, fixtures and gateway images.
 images: build
 	$(BIN) cluster image --air-gapped=$(AIR_GAPPED)
@@ -49,7 +54,7 @@ e2e: deps images
 e2e-harness: deps images
 	$(GOTEST) -tags e2e -count=1 -p 1 -parallel 8 -timeout 40m ./harness/cluster/ ./harness/disrupt/
 
-test: unit standin-contract lint e2e-harness e2e
+test: unit standin-contract lint lint-workflows e2e-harness e2e
 
 # The L4 Envoy stand-in against pilot-agent's real code (Istio's bootstrap writer, readiness
 # probe, drain/wait/kill), in its own module so Istio never enters go.mod. Compiling Istio's

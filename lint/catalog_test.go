@@ -38,12 +38,14 @@ var catalogWant = map[string][]string{
 	"istio-ssh-grace-short":                 {"exit-on-zero-capped-by-grace"},
 	"istio-gateway-rollout-ssh":             nil,
 	"istio-gateway-rollout-ssh-drain-short": {"long-lived-port-without-drain"},
-	"envoy-rollout-ssh":             nil,
-	"envoy-rollout-ssh-sleep":       {"fixed-sleep-prestop"},
-	"envoy-rollout-ssh-noprestop":   {"long-lived-port-without-drain"},
+	"envoy-rollout-ssh":                     nil,
+	"envoy-rollout-ssh-sleep":               {"fixed-sleep-prestop"},
+	"envoy-rollout-ssh-noprestop":           {"long-lived-port-without-drain"},
 	"gloo-proxy-rollout-ssh":                nil,
 	"gloo-proxy-rollout-ssh-sleep-short":    {"fixed-sleep-prestop"},
 	"gloo-proxy-rollout-ssh-sleep-long":     {"fixed-sleep-prestop"},
+	"gateway-drain-node-ssh":                nil,
+	"gateway-drain-node-ssh-single":         {"long-lived-port-without-drain"},
 }
 
 var notStatic = map[string]string{

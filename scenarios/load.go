@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 )
 
@@ -215,4 +216,29 @@ func scenarioNames(dir string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// Select returns the scenarios whose labels match a kubectl label selector ("suite=smoke",
+// "profile!=istio", "" for all), in name order. A malformed selector is an error naming it.
+func (c *Catalog) Select(selector string) ([]*Scenario, error) {
+	sel, err := labels.Parse(selector)
+	if err != nil {
+		return nil, fmt.Errorf("label selector %q: %w", selector, err)
+	}
+	var out []*Scenario
+	for _, n := range c.Names() {
+		if s := c.byName[n]; sel.Matches(labels.Set(s.Labels)) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// NodesFor is how many nodes a cluster running all of ss needs (the most any of them needs).
+func NodesFor(ss []*Scenario) int {
+	n := 1
+	for _, s := range ss {
+		n = max(n, s.NodeCount())
+	}
+	return n
 }

@@ -21,3 +21,31 @@ func TestDisruptionPickIsValidated(t *testing.T) {
 		}
 	}
 }
+
+func TestSelectAndNodesFor(t *testing.T) {
+	c, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Select("disruption=drain-node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range got {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "gateway-drain-node-ssh,gateway-drain-node-ssh-single" {
+		t.Fatalf("Select(disruption=drain-node) = %v", names)
+	}
+	if NodesFor(got) != 2 {
+		t.Fatalf("NodesFor(drain-node pair) = %d, want 2", NodesFor(got))
+	}
+	smoke, _ := c.Select("suite=smoke")
+	if len(smoke) == 0 || NodesFor(smoke) != 1 || NodesFor(nil) != 1 {
+		t.Fatalf("smoke: %d scenarios need %d nodes", len(smoke), NodesFor(smoke))
+	}
+	if _, err := c.Select("suite in (smoke"); err == nil || !strings.Contains(err.Error(), `"suite in (smoke"`) {
+		t.Fatalf("malformed selector: %v", err)
+	}
+}

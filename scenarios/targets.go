@@ -12,6 +12,8 @@ import (
 func ParseReady(r string) (name string, sel labels.Selector, err error) {
 	kind, rest, ok := strings.Cut(r, "/")
 	switch {
+	case ok && kind == "daemonset":
+		return "", nil, fmt.Errorf("%q: a DaemonSet entry is read by DaemonSetReady, not ParseReady", r)
 	case ok && kind == "deployment" && rest != "" && !strings.ContainsAny(rest, "=,!"):
 		return rest, nil, nil
 	case ok && kind == "deployments" && rest != "":
@@ -21,7 +23,17 @@ func ParseReady(r string) (name string, sel labels.Selector, err error) {
 		}
 		return "", sel, nil
 	}
-	return "", nil, fmt.Errorf("%q must be deployment/NAME or deployments/LABEL=VALUE", r)
+	return "", nil, fmt.Errorf("%q must be deployment/NAME, deployments/LABEL=VALUE or daemonset/NAME", r)
+}
+
+// DaemonSetReady is the DaemonSet name of a ready entry "daemonset/NAME" (every scheduled pod
+// ready), and whether the entry is one.
+func DaemonSetReady(r string) (name string, ok bool) {
+	kind, rest, cut := strings.Cut(r, "/")
+	if !cut || kind != "daemonset" || rest == "" || strings.ContainsAny(rest, "=,!/") {
+		return "", false
+	}
+	return rest, true
 }
 
 // ParseService splits a probe's service into a Service name or a label

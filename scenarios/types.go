@@ -53,6 +53,10 @@ type Scenario struct {
 	Expect verdict.Expect `json:"expect"`
 	// Timeout bounds the whole run after the objects are ready.
 	Timeout Duration `json:"timeout"`
+	// Nodes is how many schedulable nodes the scenario needs (default 1): a cluster created
+	// for it gets that many (control plane + workers); a run on a cluster with fewer is a setup
+	// error before anything is created.
+	Nodes int `json:"nodes,omitempty"`
 
 	// Source is where the scenario was loaded from (file path); not in YAML.
 	Source string `json:"-"`
@@ -146,7 +150,18 @@ const (
 )
 
 // Actions are the disruptions drainproof knows.
-var Actions = []string{"rollout-restart", "delete", "force-delete", "evict", "scale-zero"}
+var Actions = []string{"rollout-restart", "delete", "force-delete", "evict", "scale-zero", "drain-node"}
+
+// MaxNodes bounds Scenario.Nodes (kind nodes are containers on one machine).
+const MaxNodes = 4
+
+// NodeCount is how many nodes s needs (Nodes, or 1).
+func (s *Scenario) NodeCount() int {
+	if s.Nodes <= 0 {
+		return 1
+	}
+	return s.Nodes
+}
 
 // Duration is a time.Duration written as "30s" in YAML.
 type Duration struct{ time.Duration }

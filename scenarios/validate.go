@@ -46,6 +46,9 @@ func (s *Scenario) Validate() error {
 		}
 	}
 	for i, r := range s.Ready {
+		if _, ds := DaemonSetReady(r); ds {
+			continue
+		}
 		if _, _, err := ParseReady(r); err != nil {
 			return fmt.Errorf("ready[%d]: %w", i, err)
 		}
@@ -64,6 +67,12 @@ func (s *Scenario) Validate() error {
 	}
 	if s.Timeout.Duration <= 0 {
 		return fmt.Errorf("timeout: required and > 0")
+	}
+	if s.Nodes < 0 || s.Nodes > MaxNodes {
+		return fmt.Errorf("nodes: %d is outside 1..%d", s.Nodes, MaxNodes)
+	}
+	if s.Disruption.Action == "drain-node" && s.NodeCount() < 2 {
+		return fmt.Errorf("nodes: drain-node needs at least 2 (the evicted pods need another node), got %d", s.NodeCount())
 	}
 	return nil
 }
@@ -157,7 +166,7 @@ func (d Disruption) validate() error {
 	if d.Pick != "" && d.Pick != PickBusiest && d.Pick != PickAll {
 		return fmt.Errorf("pick: must be %q or %q, got %q", PickBusiest, PickAll, d.Pick)
 	}
-	if d.Pick != "" && kind != "pods" {
+	if d.Pick != "" && (kind != "pods" || d.Action == "drain-node") {
 		return fmt.Errorf("pick: applies to pods/ targets (delete, force-delete, evict), not %s", d.Action)
 	}
 	if d.Grace != nil && *d.Grace < 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,21 +28,30 @@ e2e suites use.`,
 			return usagef("unknown subcommand %q (want image, up or down)", args[0])
 		},
 	}
-	cmd.AddCommand(newClusterImageCmd(), newClusterUpCmd(), newClusterDownCmd())
+	cmd.AddCommand(newClusterImageCmd(), newClusterUpCmd(), newClusterDownCmd(), newClusterLogsCmd())
 	return cmd
 }
 
 func newClusterImageCmd() *cobra.Command {
 	var airGapped, rebuild bool
+	var k8s string
 	cmd := &cobra.Command{
-		Use:   "image [--air-gapped [--rebuild]]",
+		Use:   "image [--air-gapped [--rebuild] [--k8s VERSION]]",
 		Short: "build (or reuse from the cache) the node, fixtures and gateway images",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if rebuild && !airGapped {
 				return usagef("--rebuild: only with --air-gapped (it rebuilds the air-gapped node image)")
 			}
-			imgs, err := cluster.BuildImages(cmd.Context(), cluster.ImagesOptions{AirGapped: airGapped, Rebuild: rebuild, Log: os.Stderr})
+			if k8s != "" {
+				if !airGapped {
+					return usagef("--k8s: only with --air-gapped (kind's default node image is one fixed version)")
+				}
+				if err := cluster.CheckKubernetes(k8s); err != nil {
+					return usagef("--k8s: %v", err)
+				}
+			}
+			imgs, err := cluster.BuildImages(cmd.Context(), cluster.ImagesOptions{AirGapped: airGapped, Kubernetes: k8s, Rebuild: rebuild, Log: os.Stderr})
 			if err != nil {
 				return err
 			}
@@ -50,6 +60,7 @@ func newClusterImageCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&airGapped, "air-gapped", false, "also build drainproof's own kind node image (no registry needed)")
+	cmd.Flags().StringVar(&k8s, "k8s", "", "the air-gapped node image's Kubernetes `VERSION` (default "+cluster.DefaultKubernetes+"; minors "+strings.Join(cluster.KubernetesVersions(), ", ")+")")
 	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "assemble the node image again even if docker has it (cached build steps are still reused; DRAINPROOF_CACHE=<empty dir> for a cold build)")
 	return cmd
 }
@@ -78,6 +89,7 @@ func newClusterUpCmd() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&o.Name, "name", cluster.DefaultName, "cluster name")
 	fs.BoolVar(&o.AirGapped, "air-gapped", false, "use drainproof's own node image (built and cached if needed)")
+	fs.StringVar(&o.Kubernetes, "k8s", "", "the air-gapped node image's Kubernetes `VERSION` (default "+cluster.DefaultKubernetes+")")
 	fs.IntVar(&o.Workers, "workers", 0, "worker nodes besides the control plane")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the cluster if its creation fails")
 	fs.DurationVar(&o.WaitReady, "wait", 5*time.Minute, "how long to wait for the cluster to be ready")
@@ -94,6 +106,24 @@ func newClusterDownCmd() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cluster.Down(cmd.Context(), name, os.Stderr) },
 	}
 	cmd.Flags().StringVar(&name, "name", cluster.DefaultName, "cluster name")
+	return cmd
+}
+
+func newClusterLogsCmd() *cobra.Command {
+	var name, out string
+	cmd := &cobra.Command{
+		Use:   "logs [--name NAME] --out DIR",
+		Short: "export a kind cluster's logs (nodes' journals, containers, pods) to DIR",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usagef("--out: required")
+			}
+			return cluster.ExportLogsOf(cmd.Context(), name, out)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", cluster.DefaultName, "cluster name")
+	cmd.Flags().StringVar(&out, "out", "", "directory the logs go to")
 	return cmd
 }
 

@@ -123,7 +123,7 @@ summary.md and report.html.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%v\nSee '%s --help'.", err, c.CommandPath())
 	})
-	root.AddCommand(newProbeCmd(), newRunCmd(), newReportCmd(), newListCmd(), newLintCmd(), newClusterCmd(), newVersionCmd())
+	root.AddCommand(newProbeCmd(), newRunCmd(), newReportCmd(), newListCmd(), newLintCmd(), newClusterCmd(), newVersionCmd(), newMatrixCmd())
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	forEachCommand(root, refuseRepeatedFlags)

@@ -65,7 +65,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		return usagef("--out: %v", err)
 	}
 	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{Name: o.cluster, AirGapped: o.airGapped, Keep: o.keep,
-		LogsDir: filepath.Join(o.out, "cluster-logs"), Log: os.Stderr})
+		Workers: s.NodeCount() - 1, LogsDir: filepath.Join(o.out, "cluster-logs"), Log: os.Stderr})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/drainproof/drainproof/harness/internal/imgbuild"
 )
@@ -21,7 +22,7 @@ func TestAirGappedTwoNodesRoutePods(t *testing.T) {
 	e2e(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
-	name := "dp-e2e-2node"
+	name := twoNodeCluster()
 	_ = Delete(ctx, name)
 	c, imgs, err := Up(ctx, UpOptions{Name: name, AirGapped: true, Workers: 1, LogsDir: t.TempDir(), Log: logWriter{t}})
 	if c != nil && os.Getenv("DRAINPROOF_KEEP") != "1" {
@@ -86,4 +87,75 @@ func TestAirGappedTwoNodesRoutePods(t *testing.T) {
 		}
 		t.Logf("%s: %s -> %s", what, url, strings.TrimSpace(out))
 	}
+	keepsPodSourceIP(ctx, t, cs, imgs.Fixtures.Ref, name)
+}
+
+// twoNodeCluster is the two-node test's kind cluster (DRAINPROOF_TWO_NODE_CLUSTER overrides it).
+func twoNodeCluster() string {
+	if n := os.Getenv("DRAINPROOF_TWO_NODE_CLUSTER"); n != "" {
+		return n
+	}
+	return "dp-e2e-2node"
+}
+
+// keepsPodSourceIP proves pod-to-pod traffic across nodes is not masqueraded (what attribution
+// needs: a backend must see the gateway pod's own IP): a caller pod on the control-plane node
+// connects to an sshd pod on the worker, and sshd logs the caller pod's IP as the peer.
+func keepsPodSourceIP(ctx context.Context, t *testing.T, cs kubernetes.Interface, fixtures, name string) {
+	t.Helper()
+	ready := func(p *corev1.Pod) bool {
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+				return true
+			}
+		}
+		return false
+	}
+	sshd := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "sshd-worker"},
+		Spec: corev1.PodSpec{
+			NodeSelector: map[string]string{"kubernetes.io/hostname": name + "-worker"},
+			Containers: []corev1.Container{{
+				Name: "sshd", Image: fixtures, ImagePullPolicy: corev1.PullIfNotPresent,
+				// no keys: every connection fails its handshake, which sshd logs with the peer
+				Command: []string{"/usr/local/bin/sshd", "--listen", ":2222", "--host-key", "/tmp/host_key", "--authorized-keys", "/dev/null"},
+				ReadinessProbe: &corev1.Probe{PeriodSeconds: 1, ProbeHandler: corev1.ProbeHandler{
+					TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(2222)}}},
+			}},
+		},
+	}
+	if _, err := cs.CoreV1().Pods("default").Create(ctx, sshd, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitPod(ctx, t, cs, "default", sshd.Name, "Ready", func(p *corev1.Pod) bool { sshd = p; return ready(p) })
+	caller := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "caller-cp"},
+		Spec: corev1.PodSpec{
+			NodeSelector: map[string]string{"kubernetes.io/hostname": name + "-control-plane"},
+			Tolerations:  []corev1.Toleration{{Key: "node-role.kubernetes.io/control-plane", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
+			Containers: []corev1.Container{{
+				Name: "caller", Image: fixtures, ImagePullPolicy: corev1.PullIfNotPresent,
+				Command: []string{"/usr/local/bin/caller", "--target", "http://" + sshd.Status.PodIP + ":2222/", "--interval", "1s"},
+			}},
+		},
+	}
+	if _, err := cs.CoreV1().Pods("default").Create(ctx, caller, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitPod(ctx, t, cs, "default", caller.Name, "running", func(p *corev1.Pod) bool {
+		caller = p
+		return p.Status.PodIP != "" && p.Status.Phase == corev1.PodRunning
+	})
+	want := "peer=" + caller.Status.PodIP + ":"
+	var logs string
+	err := wait.PollUntilContextTimeout(ctx, time.Second, time.Minute, true, func(ctx context.Context) (bool, error) {
+		b, err := cs.CoreV1().Pods("default").GetLogs(sshd.Name, &corev1.PodLogOptions{}).DoRaw(ctx)
+		logs = string(b)
+		return err == nil && strings.Contains(logs, want), nil
+	})
+	if err != nil {
+		t.Fatalf("sshd on %s-worker never saw the caller pod's own IP %s (%s on %s-control-plane): masqueraded across nodes?\nsshd log:\n%s",
+			name, caller.Status.PodIP, caller.Name, name, logs)
+	}
+	t.Logf("pod to pod across nodes keeps its source: sshd on the worker logged %q", want)
 }

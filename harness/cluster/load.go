@@ -98,3 +98,13 @@ func (i kindInfo) Info(m string) {
 }
 func (i kindInfo) Infof(f string, a ...any) { i.Info(fmt.Sprintf(f, a...)) }
 func (i kindInfo) Enabled() bool            { return i.on && i.l.w != nil }
+
+// ExportLogsOf exports the logs of the named kind cluster (see Cluster.ExportLogs) without
+// connecting to it: a cluster too broken to answer still has logs.
+func ExportLogsOf(ctx context.Context, name, dir string) error {
+	if err := validName(name); err != nil {
+		return err
+	}
+	c := &Cluster{Name: name, provider: newProvider(defaultOptions())}
+	return c.ExportLogs(ctx, dir)
+}

@@ -30,14 +30,20 @@ type Images struct {
 
 // ImagesOptions configure BuildImages.
 type ImagesOptions struct {
-	AirGapped bool      // build drainproof's own node image (no registry needed)
-	Rebuild   bool      // assemble the node image again even if docker has it (see airgap.Options.Rebuild)
-	Log       io.Writer // step log
+	AirGapped bool // build drainproof's own node image (no registry needed)
+	// Kubernetes is the node image's Kubernetes version (v1.35.4; "": DefaultKubernetes). Only
+	// air-gapped node images are built for a chosen version (see KubernetesVersions).
+	Kubernetes string
+	Rebuild    bool      // assemble the node image again even if docker has it (see airgap.Options.Rebuild)
+	Log        io.Writer // step log
 }
 
 // BuildImages builds (or reuses from the cache) the air-gapped node image when asked, and the
 // fixtures and gateway images always (they come from our Go code and Debian, never a registry).
 func BuildImages(ctx context.Context, o ImagesOptions) (*Images, error) {
+	if err := checkKubernetesChoice(o.Kubernetes, o.AirGapped); err != nil {
+		return nil, err
+	}
 	imgs := &Images{}
 	var mu sync.Mutex
 	record := func(ts ...Timing) {
@@ -51,7 +57,11 @@ func BuildImages(ctx context.Context, o ImagesOptions) (*Images, error) {
 	if o.AirGapped {
 		g.Go(func() error {
 			t0 := time.Now()
-			r, err := airgap.BuildNodeImage(gctx, airgap.Options{Log: o.Log, Rebuild: o.Rebuild})
+			v, err := nodeVersions(o.Kubernetes)
+			if err != nil {
+				return err
+			}
+			r, err := airgap.BuildNodeImage(gctx, airgap.Options{Versions: v, Log: o.Log, Rebuild: o.Rebuild})
 			if err != nil {
 				return fmt.Errorf("air-gapped node image: %w", err)
 			}
@@ -86,13 +96,14 @@ func BuildImages(ctx context.Context, o ImagesOptions) (*Images, error) {
 
 // UpOptions configure Up.
 type UpOptions struct {
-	Name      string        // default DefaultName
-	AirGapped bool          // use (and build if needed) drainproof's own node image
-	Workers   int           // worker nodes besides the control plane
-	Keep      bool          // keep a cluster whose creation failed
-	WaitReady time.Duration // default 5m
-	LogsDir   string        // logs exported here when creation fails
-	Log       io.Writer
+	Name       string        // default DefaultName
+	AirGapped  bool          // use (and build if needed) drainproof's own node image
+	Kubernetes string        // the air-gapped node image's Kubernetes version ("": DefaultKubernetes)
+	Workers    int           // worker nodes besides the control plane
+	Keep       bool          // keep a cluster whose creation failed
+	WaitReady  time.Duration // default 5m
+	LogsDir    string        // logs exported here when creation fails
+	Log        io.Writer
 }
 
 // Up builds or reuses the images, creates or reuses the cluster, and loads the fixtures and
@@ -100,6 +111,9 @@ type UpOptions struct {
 func Up(ctx context.Context, o UpOptions) (*Cluster, *Images, error) {
 	if o.Name == "" {
 		o.Name = DefaultName
+	}
+	if err := checkKubernetesChoice(o.Kubernetes, o.AirGapped); err != nil {
+		return nil, nil, err
 	}
 	if !o.AirGapped {
 		missing, err := Preflight(ctx, false)
@@ -112,7 +126,7 @@ func Up(ctx context.Context, o UpOptions) (*Cluster, *Images, error) {
 			}
 		}
 	}
-	imgs, err := BuildImages(ctx, ImagesOptions{AirGapped: o.AirGapped, Log: o.Log})
+	imgs, err := BuildImages(ctx, ImagesOptions{AirGapped: o.AirGapped, Kubernetes: o.Kubernetes, Log: o.Log})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -20,6 +20,11 @@
 //	evict           pods/LABEL=VALUE the Eviction API (policy/v1), as `kubectl drain` does:
 //	                                 a PodDisruptionBudget refusal is retried until the
 //	                                 timeout, then reported naming the budget
+//	drain-node      pods/LABEL=VALUE cordon the node whose matching pods carry the most probe
+//	                                 connections and evict every pod on it as `kubectl drain
+//	                                 --ignore-daemonsets` does (DaemonSet and mirror pods
+//	                                 skipped); done when every evicted pod is gone; the node
+//	                                 is uncordoned when the action ends
 //
 // Before a pod action (delete, force-delete, evict) the disruption waits (up
 // to Settle) until the probes' traffic reached every pod of its target, read
@@ -69,6 +74,7 @@ func Do(ctx context.Context, cs kubernetes.Interface, ns string, spec Spec, l *l
 	kind, name, _ := strings.Cut(spec.Target, "/")
 	var (
 		victims []string
+		evicted []string // drain-node: every evicted pod, "namespace/name" (victims: the run's own)
 		err     error
 	)
 	record := func(k ledger.Kind, extra map[string]string) {
@@ -124,11 +130,21 @@ func Do(ctx context.Context, cs kubernetes.Interface, ns string, spec Spec, l *l
 				}
 			}
 		}
+	case kind == "pods" && spec.Action == "drain-node":
+		var uncordon func()
+		evicted, uncordon, err = drainNode(ctx, cs, ns, name, spec, l, record)
+		if uncordon != nil {
+			defer uncordon()
+		}
+		victims = inNamespace(evicted, ns)
 	default:
 		err = fmt.Errorf("disruption: action %q does not apply to target %q", spec.Action, spec.Target)
 	}
 	if err != nil {
 		return fmt.Errorf("disruption %s %s: %w", spec.Action, spec.Target, err)
+	}
+	if err := waitGoneQualified(ctx, cs, evicted); err != nil {
+		return fmt.Errorf("disruption %s %s: waiting %s for the evicted pods to be gone: %w", spec.Action, spec.Target, spec.Timeout, err)
 	}
 	if err := waitGone(ctx, cs, ns, victims); err != nil {
 		return fmt.Errorf("disruption %s %s: waiting %s for pods to be gone: %w", spec.Action, spec.Target, spec.Timeout, err)

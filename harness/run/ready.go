@@ -17,6 +17,9 @@ import (
 // selector entry first waits for a controller to create at least one
 // Deployment matching it (controllers generate names), then for each.
 func waitReady(ctx context.Context, cs kubernetes.Interface, ns, entry string) error {
+	if ds, ok := scenarios.DaemonSetReady(entry); ok {
+		return waitDaemonSet(ctx, cs, ns, ds)
+	}
 	name, sel, err := scenarios.ParseReady(entry)
 	if err != nil {
 		return err
@@ -97,4 +100,24 @@ func pollUntil(ctx context.Context, cond func() (bool, error)) error {
 		case <-t.C:
 		}
 	}
+}
+
+// waitDaemonSet holds until a DaemonSet's current pods are scheduled on every node it wants and
+// all ready.
+func waitDaemonSet(ctx context.Context, cs kubernetes.Interface, ns, name string) error {
+	var last string
+	err := pollUntil(ctx, func() (bool, error) {
+		d, err := cs.AppsV1().DaemonSets(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		st := d.Status
+		last = fmt.Sprintf("%d desired, %d updated, %d ready", st.DesiredNumberScheduled, st.UpdatedNumberScheduled, st.NumberReady)
+		return st.ObservedGeneration >= d.Generation && st.DesiredNumberScheduled > 0 &&
+			st.UpdatedNumberScheduled == st.DesiredNumberScheduled && st.NumberReady == st.DesiredNumberScheduled, nil
+	})
+	if err != nil {
+		return fmt.Errorf("daemonset/%s did not become ready (%s): %w", name, last, err)
+	}
+	return nil
 }

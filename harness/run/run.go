@@ -119,6 +119,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err != nil {
 		return nil, setup(err)
 	}
+	if err := enoughNodes(ctx, clients.CS, s.NodeCount()); err != nil {
+		return nil, setup(fmt.Errorf("scenario %s: %w", s.Name, err))
+	}
 	env := environment(clients.CS, o)
 	ns = namespaceFor(s.Name)
 	cs := clients.CS

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"text/template"
 
 	"github.com/drainproof/drainproof/harness/internal/gobuild"
 )
@@ -94,8 +95,24 @@ func TestRenderManifestsUsesKindnetImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(cni), "image: docker.io/drainproof/kindnet-lite:k1") || strings.Contains(string(cni), "{{") {
+	if !strings.Contains(string(cni), "image: docker.io/drainproof/kindnet-lite:k1") {
 		t.Fatalf("cni manifest not rendered:\n%s", cni)
+	}
+	// What kind does at cluster creation: the marker asks it to render the file with the pod
+	// subnet, the one template action left after our build-time rendering.
+	if !strings.Contains(string(cni), "would you kindly template this file") {
+		t.Fatal("cni manifest lacks kind's template marker: kind would not pass POD_SUBNET")
+	}
+	tpl, err := template.New("cni").Parse(string(cni))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := tpl.Execute(&b, struct{ PodSubnet string }{"10.244.0.0/16"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "- name: POD_SUBNET\n          value: 10.244.0.0/16\n") || strings.Contains(b.String(), "{{") {
+		t.Fatalf("cni manifest as kind renders it:\n%s", b.String())
 	}
 	if !strings.Contains(string(storage), "kind: StorageClass") {
 		t.Fatalf("storage manifest:\n%s", storage)

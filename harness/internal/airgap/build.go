@@ -19,7 +19,7 @@ import (
 // Options configure BuildNodeImage. The zero value builds DefaultVersions into the default cache.
 type Options struct {
 	Versions  Versions  // zero: DefaultVersions
-	CacheDir  string    // zero: <imgbuild.CacheRoot()>/airgap
+	CacheDir  string    // zero: <imgbuild.CacheRoot()>/<CacheDirName(Versions)>
 	SourceDir string    // the drainproof source tree; zero: imgbuild.ModuleRoot()
 	Log       io.Writer // step log (each step with its duration); nil: silent
 	// Rebuild assembles the node (and base) image again even when docker already has one with
@@ -71,7 +71,7 @@ func newBuilder(ctx context.Context, o Options) (*builder, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.cache = filepath.Join(root, "airgap")
+		b.cache = filepath.Join(root, CacheDirName(b.v))
 	}
 	if b.src == "" {
 		if b.src, err = imgbuild.ModuleRoot(); err != nil {
@@ -95,6 +95,18 @@ func newBuilder(ctx context.Context, o Options) (*builder, error) {
 	}
 	b.baseKey = imgbuild.Key("base", b.v.Debian, b.v.Kind, strings.Join(basePackages, ","), baseSrc)[:12]
 	return b, nil
+}
+
+// CacheDirName is the cache directory of v's builds under the cache root: "airgap" for the
+// default Kubernetes version, "airgap-v<version>" for any other. Each version has its own build
+// lock, wrapper modules, binaries and Debian tree, so building one version never waits for (or
+// disturbs) a build or use of another; Go's build cache is shared, so what two versions have in
+// common compiles once.
+func CacheDirName(v Versions) string {
+	if v.Kubernetes == DefaultVersions.Kubernetes {
+		return "airgap"
+	}
+	return "airgap-v" + v.Kubernetes
 }
 
 // NodeImageRef returns the reference BuildNodeImage builds for o, without building anything
@@ -122,6 +134,7 @@ func BuildNodeImage(ctx context.Context, o Options) (*Result, error) {
 	}
 	if have && !b.rebuild {
 		b.steps.Logf("%s is up to date", ref)
+		b.markUsed(ref)
 		return &Result{NodeImage: ref, Cached: true}, nil
 	}
 	unlock, err := imgbuild.Lock(ctx, filepath.Join(b.cache, ".lock"), func() {
@@ -138,6 +151,8 @@ func BuildNodeImage(ctx context.Context, o Options) (*Result, error) {
 	if err := b.build(ctx, ref); err != nil {
 		return nil, err
 	}
+	b.markUsed(ref)
+	b.markUsed(BaseImage(b.v, b.baseKey))
 	b.prune(ctx)
 	return &Result{NodeImage: ref, Timings: b.steps.Timings()}, nil
 }
@@ -241,7 +256,7 @@ func (b *builder) build(ctx context.Context, ref string) error {
 		return err
 	}
 	if err := s.Run("node files layer", func() (bool, error) {
-		es, err := nodeFileEntries(b.v, bins, kindnetRef)
+		es, err := nodeFileEntries(b.v, bins, kindnetRef, tree.Dir)
 		if err == nil {
 			filesLayer, err = imgbuild.NewLayer(es)
 		}
@@ -317,12 +332,51 @@ func (b *builder) kubernetesWrapper(ctx context.Context) (gobuild.WrapperModule,
 	if err != nil {
 		return gobuild.WrapperModule{}, err
 	}
+	if err := b.checkStagingServed(ctx, w, requiredModules(data)); err != nil {
+		return gobuild.WrapperModule{}, err
+	}
 	kindnet, err := os.ReadFile(filepath.Join(b.src, "harness/internal/airgap/cmd/kindnet-lite/main.go"))
 	if err != nil {
 		return gobuild.WrapperModule{}, fmt.Errorf("kindnet-lite source: %w", err)
 	}
 	w.Files = map[string][]byte{"kindnet-lite/main.go": kindnet}
 	return w, nil
+}
+
+// checkStagingServed asks the proxy for every staging module the wrapper replaces that
+// k8s.io/kubernetes requires (the others never enter the module graph), before any
+// compiling: a release whose staging modules are not all served cannot be built here, and the
+// error names the module the proxy refused (go mod tidy would fail later, less clearly).
+func (b *builder) checkStagingServed(ctx context.Context, w gobuild.WrapperModule, required map[string]bool) error {
+	var mods []string
+	for _, m := range gobuild.SortedKeys(w.Replace) {
+		if required[m] {
+			mods = append(mods, strings.ReplaceAll(w.Replace[m], " ", "@"))
+		}
+	}
+	refused, err := gobuild.RefusedModules(ctx, filepath.Join(b.cache, "work"), mods)
+	if err != nil {
+		return err
+	}
+	return refusedError(b.v.Kubernetes, refused)
+}
+
+// refusedError is nil when nothing was refused, else the error naming the first refused module
+// (and how many more).
+func refusedError(kubernetes string, refused []gobuild.Refused) error {
+	if len(refused) == 0 {
+		return nil
+	}
+	more := ""
+	if len(refused) > 1 {
+		var rest []string
+		for _, r := range refused[1:] {
+			rest = append(rest, r.Module)
+		}
+		more = fmt.Sprintf(" (also refused: %s)", strings.Join(rest, ", "))
+	}
+	return fmt.Errorf("kubernetes v%s cannot be built here: the module proxy refused %s: %s%s",
+		kubernetes, refused[0].Module, refused[0].Reason, more)
 }
 
 // String describes the result for logs.

@@ -28,9 +28,17 @@
 //   - `kind build node-image` pulls images from registries, so the node image is assembled here.
 //   - systemd must be stopped with SIGRTMIN+3: the image config says so (the containerd run for
 //     pre-import overrides it with SIGTERM).
-//   - Kubernetes 1.33.13: the newest patch release whose staging modules are all on the proxy.
+//   - Kubernetes 1.33.13 is the default (the newest 1.33 patch whose staging modules are all on
+//     the proxy); Options.Versions from ForKubernetes builds another minor (1.34–1.36: etcd,
+//     CoreDNS and pause as that kubeadm asks), each cached under its own key and docker tag. A
+//     release whose staging modules the proxy does not all serve fails before compiling, naming
+//     the module it refused. From 1.35 on the kubelet refuses cgroup v1 hosts by default; these
+//     machines' docker runs cgroup v1, so such images start it with --fail-cgroupv1=false.
+//   - kindnet-lite masquerades only traffic leaving the cluster's pod subnet (kindnetd's rule),
+//     so pod-to-pod traffic across nodes keeps its source IP.
 //
-// Cache layout under <DRAINPROOF_CACHE or ~/.cache/drainproof>/airgap: rootfs/ (debootstrap
+// Cache layout under <DRAINPROOF_CACHE or ~/.cache/drainproof>/airgap (airgap-v<version> for a
+// Kubernetes version other than the default: see CacheDirName): rootfs/ (debootstrap
 // trees), src/ (wrapper modules), bin/<tool>-<key>/ (binaries), layers/ (layer tarballs),
 // images/ (component image archive), .lock (one build at a time). Stamp files hold the key a
 // cached output was built for; outputs of older keys are pruned after a build.

@@ -35,10 +35,20 @@ func renderManifests(kindnetRef string) (cni, storage []byte, err error) {
 
 // nodeFileEntries is what `kind build node-image` adds to a base image: the Kubernetes node
 // binaries, crictl, the CNI plugins, /kind/version and /kind/manifests.
-func nodeFileEntries(v Versions, b binaries, kindnetRef string) ([]imgbuild.Entry, error) {
+// From Kubernetes 1.35 on it also overrides /etc/default/kubelet (kind's, from the node OS tree)
+// so the kubelet starts on this machine's cgroup v1 (see Versions.FailCgroupV1Default).
+func nodeFileEntries(v Versions, b binaries, kindnetRef, tree string) ([]imgbuild.Entry, error) {
 	cni, storage, err := renderManifests(kindnetRef)
 	if err != nil {
 		return nil, err
+	}
+	var extra []imgbuild.Entry
+	if v.FailCgroupV1Default() {
+		kindDefaults, err := os.ReadFile(filepath.Join(tree, "etc", "default", "kubelet"))
+		if err != nil {
+			return nil, fmt.Errorf("kind's /etc/default/kubelet in the node tree: %w", err)
+		}
+		extra = append(extra, imgbuild.Bytes("/etc/default/kubelet", kubeletDefaults(kindDefaults), 0o644))
 	}
 	es := []imgbuild.Entry{
 		imgbuild.File("/usr/bin/kubeadm", b.k("kubeadm"), 0o755),
@@ -52,7 +62,24 @@ func nodeFileEntries(v Versions, b binaries, kindnetRef string) ([]imgbuild.Entr
 	for _, p := range []string{"ptp", "bridge", "loopback", "host-local", "portmap"} {
 		es = append(es, imgbuild.File("/opt/cni/bin/"+p, filepath.Join(b.cni, p), 0o755))
 	}
-	return es, nil
+	return append(es, extra...), nil
+}
+
+// kubeletDefaults appends --fail-cgroupv1=false to the KUBELET_EXTRA_ARGS line of kind's
+// /etc/default/kubelet (adding the line when there is none).
+func kubeletDefaults(kind []byte) []byte {
+	const flag = "--fail-cgroupv1=false"
+	lines := strings.Split(strings.TrimRight(string(kind), "\n"), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "KUBELET_EXTRA_ARGS=") {
+			lines[i] = strings.TrimRight(l, " ") + " " + flag
+			return []byte(strings.Join(lines, "\n") + "\n")
+		}
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		lines = nil
+	}
+	return []byte(strings.Join(append(lines, "KUBELET_EXTRA_ARGS="+flag), "\n") + "\n")
 }
 
 // preimport fills stateDir/var/lib/containerd with the images in archive, using the node's own

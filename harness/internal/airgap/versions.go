@@ -2,6 +2,9 @@ package airgap
 
 import (
 	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -27,6 +30,56 @@ var DefaultVersions = Versions{
 	Pause:      "3.10",
 	Kind:       "v0.33.0",
 	Debian:     "bookworm",
+}
+
+// minorComponents are, per Kubernetes minor, the etcd, CoreDNS and pause versions its kubeadm
+// asks for (cmd/kubeadm/app/constants: DefaultEtcdVersion, CoreDNSVersion, PauseVersion; the
+// build checks them against `kubeadm config images list`). Each etcd and CoreDNS release here is
+// on the module proxy.
+var minorComponents = map[string]struct{ Etcd, CoreDNS, Pause string }{
+	"33": {"3.5.24", "1.12.0", "3.10"},
+	"34": {"3.6.5", "1.12.1", "3.10.1"},
+	"35": {"3.6.6", "1.13.1", "3.10.1"},
+	"36": {"3.6.8", "1.14.2", "3.10.2"},
+}
+
+// ForKubernetes returns the versions of a node image for Kubernetes version k ("v1.35.4" or
+// "1.35.4"): DefaultVersions with Kubernetes and the components its kubeadm wants. A malformed
+// version or a minor with no known components is an error naming both. Whether the proxy serves
+// the release's staging modules is only known when building (see BuildNodeImage).
+func ForKubernetes(k string) (Versions, error) {
+	v := DefaultVersions
+	v.Kubernetes = strings.TrimPrefix(k, "v")
+	if !kubernetesVersion.MatchString(v.Kubernetes) {
+		return Versions{}, fmt.Errorf("kubernetes version %q: want vMAJOR.MINOR.PATCH, e.g. v%s", k, DefaultVersions.Kubernetes)
+	}
+	c, ok := minorComponents[v.Minor()]
+	if !ok {
+		return Versions{}, fmt.Errorf("kubernetes version %q: no component versions known for 1.%s (known minors: %s)",
+			k, v.Minor(), strings.Join(KnownMinors(), ", "))
+	}
+	v.Etcd, v.CoreDNS, v.Pause = c.Etcd, c.CoreDNS, c.Pause
+	return v, nil
+}
+
+// KnownMinors lists the Kubernetes minors ForKubernetes knows ("1.33", ...), sorted.
+func KnownMinors() []string {
+	var out []string
+	for m := range minorComponents {
+		out = append(out, "1."+m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var kubernetesVersion = regexp.MustCompile(`^1\.[0-9]+\.[0-9]+$`)
+
+// FailCgroupV1Default reports whether this release's kubelet refuses to start on a cgroup v1
+// host unless told otherwise (failCgroupV1 defaults to true from 1.35 on). This machine's docker
+// runs cgroup v1, so such node images start the kubelet with --fail-cgroupv1=false.
+func (v Versions) FailCgroupV1Default() bool {
+	m, err := strconv.Atoi(v.Minor())
+	return err == nil && m >= 35
 }
 
 // StagingVersion is the version of the published k8s.io staging modules matching Kubernetes

@@ -86,3 +86,27 @@ import (
 
 func main() { coremain.Run() }
 `
+
+// requiredModules are the modules a go.mod requires (block or single-line form): of the staging
+// modules it replaces, only these enter a module graph (a replaced module nobody requires, such
+// as k8s.io/sample-cli-plugin, is never fetched).
+func requiredModules(goMod []byte) map[string]bool {
+	req := map[string]bool{}
+	inBlock := false
+	sc := bufio.NewScanner(bytes.NewReader(goMod))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		switch {
+		case len(f) == 0:
+		case inBlock && f[0] == ")":
+			inBlock = false
+		case inBlock && len(f) >= 2:
+			req[f[0]] = true
+		case f[0] == "require" && len(f) == 2 && f[1] == "(":
+			inBlock = true
+		case f[0] == "require" && len(f) >= 3:
+			req[f[1]] = true
+		}
+	}
+	return req
+}

@@ -50,3 +50,30 @@ func TestToolKeyCoversBuildTags(t *testing.T) {
 		t.Fatal("-p changed the key: it changes no output")
 	}
 }
+
+func TestParseModuleListReturnsRefusedModules(t *testing.T) {
+	// what `go list -m -e -json k8s.io/sample-cli-plugin@v0.34.4 k8s.io/api@v0.35.4` printed here
+	out := []byte(`{
+	"Path": "k8s.io/sample-cli-plugin",
+	"Version": "v0.34.4",
+	"Error": {
+		"Err": "k8s.io/sample-cli-plugin@v0.34.4: reading https://proxy.golang.org/k8s.io/sample-cli-plugin/@v/v0.34.4.info: 403 Forbidden\n\tserver response: This module version is not available."
+	}
+}
+{
+	"Path": "k8s.io/api",
+	"Version": "v0.35.4",
+	"GoMod": "/root/go/pkg/mod/cache/download/k8s.io/api/@v/v0.35.4.mod"
+}
+`)
+	got, err := parseModuleList(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Module != "k8s.io/sample-cli-plugin@v0.34.4" || !strings.Contains(got[0].Reason, "403 Forbidden") {
+		t.Fatalf("parseModuleList = %+v", got)
+	}
+	if _, err := parseModuleList([]byte("{not json")); err == nil {
+		t.Fatal("garbage must be an error")
+	}
+}

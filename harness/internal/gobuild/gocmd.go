@@ -48,3 +48,55 @@ func ModuleInfo(ctx context.Context, scratch, mod, version string) (dir, goMod s
 	}
 	return info.Dir, info.GoMod, nil
 }
+
+// Refused is a module the proxy would not serve, with go's reason.
+type Refused struct {
+	Module string // path@version
+	Reason string
+}
+
+// RefusedModules asks the module proxy about every path@version in mods with one `go list -m -e
+// -json` (run in scratch, outside any module: the version's .info and go.mod, which is what
+// resolving a module graph needs; a zip the build never compiles may be withheld and is not
+// asked for) and returns those it refused, in mods' order. A failure naming no module is the
+// error.
+func RefusedModules(ctx context.Context, scratch string, mods []string) ([]Refused, error) {
+	if len(mods) == 0 {
+		return nil, nil
+	}
+	if err := os.MkdirAll(scratch, 0o755); err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-m", "-e", "-json"}, mods...)...)
+	var stderr bytes.Buffer
+	cmd.Dir, cmd.Env, cmd.Stderr = scratch, append(Env(), "GOFLAGS=-mod=mod"), &stderr
+	out, runErr := cmd.Output()
+	refused, err := parseModuleList(out)
+	if err != nil {
+		return nil, err
+	}
+	if runErr != nil && len(refused) == 0 {
+		return nil, fmt.Errorf("go list -m %s (module proxy reachable?): %v %s", strings.Join(mods, " "), runErr, strings.TrimSpace(stderr.String()))
+	}
+	return refused, nil
+}
+
+// parseModuleList reads the JSON stream of `go list -m -e -json` and returns the modules with an
+// Error.
+func parseModuleList(out []byte) ([]Refused, error) {
+	var refused []Refused
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var m struct {
+			Path, Version string
+			Error         *struct{ Err string }
+		}
+		if err := dec.Decode(&m); err != nil {
+			return nil, fmt.Errorf("go list -m -json: %w", err)
+		}
+		if m.Error != nil {
+			refused = append(refused, Refused{Module: m.Path + "@" + m.Version, Reason: m.Error.Err})
+		}
+	}
+	return refused, nil
+}

@@ -66,8 +66,13 @@ func (e *Env) Setup(ctx context.Context, cfg *envconf.Config) (context.Context, 
 	if err := os.MkdirAll(e.Reports, 0o755); err != nil {
 		return ctx, err
 	}
+	// A cluster this suite creates has as many nodes as the selected scenarios need.
+	selected, err := e.Catalog.Select(labelsArg())
+	if err != nil {
+		return ctx, fmt.Errorf("-labels: %w", err)
+	}
 	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{
-		Name: *clusterName, AirGapped: *airGapped, Keep: *keep,
+		Name: *clusterName, AirGapped: *airGapped, Keep: *keep, Workers: scenarios.NodesFor(selected) - 1,
 		LogsDir: filepath.Join(e.Reports, "cluster-logs"), Log: os.Stderr,
 	})
 	if err != nil {

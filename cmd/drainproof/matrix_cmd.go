@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drainproof/drainproof/harness/cluster"
+	"github.com/drainproof/drainproof/harness/profile"
+	"github.com/drainproof/drainproof/harness/run"
+	"github.com/drainproof/drainproof/reports"
+	"github.com/drainproof/drainproof/scenarios"
+)
+
+// errMatrixUnexpected: some cell of the matrix did not come out as it must (exit 1, as a failed
+// verdict).
+var errMatrixUnexpected = fmt.Errorf("matrix: not every cell as expected: %w", errVerdictFailed)
+
+func newMatrixCmd() *cobra.Command {
+	o := matrixOptions{}
+	cmd := &cobra.Command{
+		Use:   "matrix --k8s V1[,V2...] --labels SELECTOR --out DIR",
+		Short: "run the selected scenarios on every Kubernetes version × profile; a qualification report per cell and a matrix report",
+		Long: `Run every cell of a matrix: for each Kubernetes version one air-gapped kind cluster (created,
+or reused when it exists, and kept for the next cell), and on it, for each profile of the selected
+scenarios, each scenario and its known-bad twins. Each cell gets its runs' reports and a
+qualification report in DIR/<profile>@<version>/; DIR gets matrix.html, matrix.md, summary.md
+(the same Markdown, for CI's job summary) and matrix.json: rows are scenarios, columns cells,
+each entry linking to its run. A cell that cannot run here (its node image cannot be built, its
+cluster not created) is NOT RUN with the reason, never a pass. Bad flags are refused before any
+cluster work. The exit status is 0 only when every cell came out as expected.`,
+		Example: `  drainproof matrix --k8s v1.33.13,v1.35.4 --labels suite=smoke --out _out/matrix
+  drainproof matrix --k8s v1.33.13 --labels disruption=drain-node --clusters dp-multi --out _out/m`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context()) },
+	}
+	fs := cmd.Flags()
+	fs.StringSliceVar(&o.k8s, "k8s", []string{cluster.DefaultKubernetes}, "Kubernetes `VERSIONS` (comma-separated; minors "+strings.Join(cluster.KubernetesVersions(), ", ")+")")
+	fs.StringVarP(&o.labels, "labels", "l", "", "scenario label `SELECTOR` (kubectl syntax, e.g. suite=smoke); required")
+	fs.StringVar(&o.out, "out", "", "output `DIR`")
+	fs.StringSliceVar(&o.clusters, "clusters", nil, "kind cluster `NAMES`, one per --k8s version in order (default <prefix>-<version>)")
+	fs.StringVar(&o.prefix, "cluster-prefix", "drainproof-matrix", "cluster name `PREFIX` when --clusters is not given")
+	fs.BoolVar(&o.keep, "keep", false, "keep the clusters the matrix created (reused clusters are always kept)")
+	_ = cmd.MarkFlagDirname("out")
+	return cmd
+}
+
+type matrixOptions struct {
+	k8s, clusters       []string
+	labels, out, prefix string
+	keep                bool
+}
+
+func (o *matrixOptions) run(ctx context.Context) error {
+	if o.out == "" {
+		return usagef("--out: required")
+	}
+	if o.labels == "" {
+		return usagef("--labels: required (e.g. --labels suite=smoke; `drainproof list` shows the labels)")
+	}
+	for _, name := range append(append([]string{}, o.clusters...), o.prefix) {
+		if !dnsLabel.MatchString(name) {
+			return usagef("--clusters/--cluster-prefix: %q is not a DNS label (kind cluster names are)", name)
+		}
+	}
+	cat, err := scenarios.Builtin()
+	if err != nil {
+		return err
+	}
+	plan, err := planMatrix(cat, o.k8s, o.labels, o.clusters, o.prefix)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return usagef("--out: %v", err)
+	}
+	fmt.Fprint(os.Stderr, plan)
+	wd, _ := os.Getwd()
+	m := reports.MatrixReport{Labels: o.labels, Scenarios: plan.scenarioNames(), Reproduce: strings.Join(reports.Reproduce(os.Args, wd), " ")}
+	for _, v := range plan.Versions {
+		m.Cells = append(m.Cells, o.runVersion(ctx, plan, v)...)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if err := reports.WriteMatrix(o.out, m); err != nil {
+		return err
+	}
+	fmt.Printf("matrix report: %s\n", filepath.Join(o.out, reports.MatrixFile+".html"))
+	for _, c := range m.Cells {
+		fmt.Printf("  %-28s %s\n", c.Name, c.Status())
+	}
+	if !m.Expected() {
+		fmt.Fprintf(os.Stderr, "%snot every cell as expected: %s\n", errorPrefix, strings.Join(m.Unexpected(), "; "))
+		return errMatrixUnexpected
+	}
+	return nil
+}
+
+// runVersion makes (or reuses) the version's cluster and runs its cells; a cluster that cannot
+// be had makes every cell of the version NOT RUN with the reason.
+func (o *matrixOptions) runVersion(ctx context.Context, plan *matrixPlan, v matrixVersion) []reports.MatrixCell {
+	cells := make([]reports.MatrixCell, len(v.Cells))
+	for i, c := range v.Cells {
+		cells[i] = reports.MatrixCell{Name: c.Name, Profile: c.Profile, Kubernetes: v.Kubernetes, Cluster: v.Cluster, Dir: c.Name}
+	}
+	notRun := func(reason string) []reports.MatrixCell {
+		for i := range cells {
+			cells[i].NotRun = reason
+		}
+		return cells
+	}
+	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{Name: v.Cluster, AirGapped: true, Kubernetes: v.Kubernetes,
+		Workers: plan.Nodes - 1, Keep: o.keep, LogsDir: filepath.Join(o.out, "cluster-logs-"+v.Kubernetes), Log: os.Stderr})
+	if err != nil {
+		return notRun(err.Error())
+	}
+	if !c.Reused && !o.keep {
+		defer func() {
+			if err := c.Delete(context.WithoutCancel(ctx)); err != nil {
+				fmt.Fprintf(os.Stderr, "%sdelete cluster %s: %v\n", errorPrefix, c.Name, err)
+			}
+		}()
+	}
+	for i, cp := range v.Cells {
+		cells[i] = o.runCell(ctx, c, imgs, v, cp, cells[i])
+	}
+	return cells
+}
+
+// runCell runs a cell's scenarios one after another on the version's cluster and writes their
+// reports, the cell's suite reports and its qualification report.
+func (o *matrixOptions) runCell(ctx context.Context, c *cluster.Cluster, imgs *cluster.Images, v matrixVersion, cp matrixCellPlan, cell reports.MatrixCell) reports.MatrixCell {
+	dir := filepath.Join(o.out, cp.Name)
+	header := reports.QualificationReport{Profile: cp.Profile, Mode: "air-gapped", Cluster: c.Name,
+		Versions: map[string]string{"kubernetes": v.Kubernetes}, Catalog: catalogOf(cp.Profile),
+		Reproduce: fmt.Sprintf("drainproof matrix --k8s %s --labels %s --out %s", v.Kubernetes, o.labels, o.out)}
+	ready, err := profile.Ensure(ctx, c, cp.Profile, profile.BaseTable(imgs), os.Stderr)
+	if err != nil {
+		cell.NotRun = fmt.Sprintf("profile %s: %v", cp.Profile, err)
+		return cell
+	}
+	var results []reports.Result
+	for _, s := range cp.Scenarios {
+		if ctx.Err() != nil {
+			break
+		}
+		sc, files, err := scenariosResolve(s.Name)
+		if err != nil {
+			header.Results = append(header.Results, reports.ScenarioResult{Name: s.Name, Kind: reports.KindScenario, Result: reports.ResultNotRun, Message: err.Error()})
+			continue
+		}
+		out := filepath.Join(dir, s.Name)
+		res, err := run.Run(ctx, run.Options{Scenario: sc, Files: files, Config: c.RESTConfig(),
+			Images: ready.Images, NodeImage: imgs.Node, OutDir: out, Log: os.Stderr})
+		if res == nil {
+			msg := "no run"
+			if err != nil {
+				msg = err.Error()
+			}
+			header.Results = append(header.Results, reports.ScenarioResult{Name: s.Name, Kind: reports.KindScenario, Result: reports.ResultNotRun, Message: msg})
+			continue
+		}
+		cmd := []string{"drainproof", "run", "--scenario", s.Name, "--cluster", c.Name, "--air-gapped", "--out", out}
+		meta := run.Meta(sc, ready.DataPlane, res, c.Name, cmd)
+		if werr := reports.WriteRun(out, meta, sc.Expect, res.Verdict, res.Events); werr != nil {
+			fmt.Fprintf(os.Stderr, "%s%s: %v\n", errorPrefix, s.Name, werr)
+		}
+		fmt.Printf("%s %s: %s\n", cp.Name, s.Name, res.Verdict.Outcome)
+		results = append(results, reports.Result{Run: meta, Expect: sc.Expect, Verdict: res.Verdict, Events: res.Events})
+	}
+	if len(results) > 0 {
+		if err := reports.WriteSuite(dir, results); err != nil {
+			fmt.Fprintf(os.Stderr, "%s%s: %v\n", errorPrefix, cp.Name, err)
+		}
+	}
+	q := reports.Qualify(header, results)
+	if err := reports.WriteQualification(dir, q); err != nil {
+		fmt.Fprintf(os.Stderr, "%s%s: %v\n", errorPrefix, cp.Name, err)
+	}
+	cell.Qualification = &q
+	return cell
+}
+
+// catalogOf lists every scenario of a profile's catalog (what a full qualification runs).
+func catalogOf(prof string) []string {
+	cat, err := scenarios.Builtin()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, n := range cat.Names() {
+		if s, _ := cat.Get(n); s.ProfileName() == prof {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func scenariosResolve(name string) (*scenarios.Scenario, fs.FS, error) {
+	cat, err := scenarios.Builtin()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cat.Resolve(name)
+}

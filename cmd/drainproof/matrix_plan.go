@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/drainproof/drainproof/harness/cluster"
+	"github.com/drainproof/drainproof/scenarios"
+)
+
+// matrixPlan is what `drainproof matrix` will run, decided before any cluster work: one cluster
+// per Kubernetes version, and per version one cell per profile of the selected scenarios.
+type matrixPlan struct {
+	Labels   string
+	Versions []matrixVersion
+	Nodes    int // nodes of each cluster: the most any selected scenario needs
+}
+
+type matrixVersion struct {
+	Kubernetes string // "v1.35.4"
+	Cluster    string // kind cluster name
+	Cells      []matrixCellPlan
+}
+
+type matrixCellPlan struct {
+	Name, Profile string // "manifests@v1.35.4", "manifests"
+	Scenarios     []*scenarios.Scenario
+}
+
+var (
+	k8sVersionRE = regexp.MustCompile(`^v1\.[0-9]+\.[0-9]+$`)
+	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$`)
+)
+
+// planMatrix checks the flags and returns the plan. Every error names its flag: an unknown
+// version format or a minor no node image is known for (--k8s), a malformed or empty selection
+// (--labels), cluster names that do not match the versions (--clusters).
+func planMatrix(cat *scenarios.Catalog, k8s []string, labels string, clusters []string, prefix string) (*matrixPlan, error) {
+	if len(k8s) == 0 {
+		return nil, usagef("--k8s: give one or more Kubernetes versions, e.g. --k8s %s", cluster.DefaultKubernetes)
+	}
+	seen := map[string]bool{}
+	for _, v := range k8s {
+		if !k8sVersionRE.MatchString(v) {
+			return nil, usagef("--k8s: %q is not a Kubernetes version vMAJOR.MINOR.PATCH (e.g. %s)", v, cluster.DefaultKubernetes)
+		}
+		if err := cluster.CheckKubernetes(v); err != nil {
+			return nil, usagef("--k8s: %v", err)
+		}
+		if seen[v] {
+			return nil, usagef("--k8s: %s given twice", v)
+		}
+		seen[v] = true
+	}
+	if len(clusters) > 0 && len(clusters) != len(k8s) {
+		return nil, usagef("--clusters: %d names for %d Kubernetes versions (one per --k8s version, in the same order)", len(clusters), len(k8s))
+	}
+	selected, err := cat.Select(labels)
+	if err != nil {
+		return nil, usagef("--labels: %v", err)
+	}
+	if len(selected) == 0 {
+		return nil, usagef("--labels: no scenario matches %q (see `drainproof list`)", labels)
+	}
+	var profiles []string
+	for _, s := range selected {
+		if !slices.Contains(profiles, s.ProfileName()) {
+			profiles = append(profiles, s.ProfileName())
+		}
+	}
+	slices.Sort(profiles)
+	p := &matrixPlan{Labels: labels, Nodes: scenarios.NodesFor(selected)}
+	for i, v := range k8s {
+		name := prefix + "-" + strings.ReplaceAll(strings.TrimPrefix(v, "v"), ".", "-")
+		if len(clusters) > 0 {
+			name = clusters[i]
+		}
+		mv := matrixVersion{Kubernetes: v, Cluster: name}
+		for _, prof := range profiles {
+			c := matrixCellPlan{Name: prof + "@" + v, Profile: prof}
+			for _, s := range selected {
+				if s.ProfileName() == prof {
+					c.Scenarios = append(c.Scenarios, s)
+				}
+			}
+			mv.Cells = append(mv.Cells, c)
+		}
+		p.Versions = append(p.Versions, mv)
+	}
+	return p, nil
+}
+
+// scenarioNames are the names of every selected scenario, for the matrix's rows.
+func (p *matrixPlan) scenarioNames() []string {
+	var out []string
+	for _, v := range p.Versions {
+		for _, c := range v.Cells {
+			for _, s := range c.Scenarios {
+				if !slices.Contains(out, s.Name) {
+					out = append(out, s.Name)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (p *matrixPlan) String() string {
+	var b strings.Builder
+	for _, v := range p.Versions {
+		fmt.Fprintf(&b, "Kubernetes %s on cluster %s (%d nodes):", v.Kubernetes, v.Cluster, p.Nodes)
+		for _, c := range v.Cells {
+			fmt.Fprintf(&b, " %s (%d scenarios)", c.Name, len(c.Scenarios))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
