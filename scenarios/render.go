@@ -25,7 +25,17 @@ type Values struct {
 	Images    map[string]string
 	SSHSecret string // Secret with host_key and authorized_keys for fixtures/sshd
 	Params    map[string]string
+	// Charts are the charts the scenario's profile renders for its manifests,
+	// written {{ chart "istio-gateway" (dict "name" "ingress" "replicas" "2") }}
+	// after a "---": the output is whole YAML documents for Namespace. A name
+	// the profile does not offer fails the render.
+	Charts map[string]Chart
 }
+
+// Chart renders one chart a profile offers, offline, for namespace. values
+// are the template's dict; a key the chart does not take is an error that
+// names it (chart "istio-gateway": values.replics: unknown key ...).
+type Chart func(namespace string, values map[string]string) (string, error)
 
 // Render executes s's manifest template and decodes the objects it yields.
 // It is pure: same scenario files and values, same objects.
@@ -51,6 +61,30 @@ func Render(files fs.FS, s *Scenario, v Values) ([]*unstructured.Unstructured, e
 			}
 			return ref, nil
 		},
+		"chart": func(name string, values map[string]string) (string, error) {
+			c, ok := v.Charts[name]
+			if !ok || c == nil {
+				return "", fmt.Errorf("chart %q is not offered by this scenario's profile (%q offers: %s)", name, s.Profile, strings.Join(chartNames(v.Charts), ", "))
+			}
+			out, err := c(v.Namespace, values)
+			if err != nil {
+				return "", fmt.Errorf("chart %q: %w", name, err)
+			}
+			return out, nil
+		},
+		"dict": func(kv ...string) (map[string]string, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments (%d): want key value pairs", len(kv))
+			}
+			m := make(map[string]string, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				if _, dup := m[kv[i]]; dup {
+					return nil, fmt.Errorf("dict: key %q given twice", kv[i])
+				}
+				m[kv[i]] = kv[i+1]
+			}
+			return m, nil
+		},
 		"indent": func(n int, s string) string {
 			pad := strings.Repeat(" ", n)
 			return strings.ReplaceAll(s, "\n", "\n"+pad)
@@ -64,6 +98,18 @@ func Render(files fs.FS, s *Scenario, v Values) ([]*unstructured.Unstructured, e
 		return nil, fmt.Errorf("%s: manifests %s: %w", s.Source, s.Manifests, err)
 	}
 	return decodeObjects(s.Manifests, out.Bytes())
+}
+
+func chartNames(m map[string]Chart) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
 }
 
 func imageNames(m map[string]string) []string {

@@ -64,3 +64,24 @@ func TestRenderImageTable(t *testing.T) {
 		t.Fatalf("unknown image: %v", err)
 	}
 }
+
+// {{ chart }} renders what the profile offers for the run's namespace; a chart it
+// does not offer, and a dict that is not key value pairs, are errors that say so.
+func TestRenderChartsAndDicts(t *testing.T) {
+	files := fstest.MapFS{"m.yaml": {Data: []byte("---\n{{ chart \"gw\" (dict \"name\" \"x\") }}\n")}}
+	s := &Scenario{Name: "c", Profile: "istio", Manifests: "m.yaml", Source: "c.yaml"}
+	gw := func(ns string, v map[string]string) (string, error) {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + v["name"] + ", namespace: " + ns + "}\n", nil
+	}
+	objs, err := Render(files, s, Values{Namespace: "ns-1", Charts: map[string]Chart{"gw": gw}})
+	if err != nil || len(objs) != 1 || objs[0].GetName() != "x" || objs[0].GetNamespace() != "ns-1" {
+		t.Fatalf("objs %v err %v", objs, err)
+	}
+	if _, err := Render(files, s, Values{Namespace: "ns-1"}); err == nil || !strings.Contains(err.Error(), `chart "gw" is not offered by this scenario's profile ("istio" offers: none)`) {
+		t.Fatalf("missing chart: %v", err)
+	}
+	odd := fstest.MapFS{"m.yaml": {Data: []byte("{{ chart \"gw\" (dict \"name\") }}\n")}}
+	if _, err := Render(odd, s, Values{Namespace: "ns-1", Charts: map[string]Chart{"gw": gw}}); err == nil || !strings.Contains(err.Error(), "odd number of arguments") {
+		t.Fatalf("odd dict: %v", err)
+	}
+}

@@ -57,7 +57,13 @@ func lintCmd(ctx context.Context, kubeconfig *string, refs []string) error {
 			fmt.Fprintf(os.Stderr, "FAIL %s: profile: %v\n", s.Source, err)
 			continue
 		}
-		vals := scenarios.Values{Namespace: "lint", Images: profile.Placeholders(p), SSHSecret: "drainproof-ssh"}
+		charts, err := profile.Charts(ctx, p)
+		if err != nil {
+			bad++
+			fmt.Fprintf(os.Stderr, "FAIL %s: %v\n", s.Source, err)
+			continue
+		}
+		vals := scenarios.Values{Namespace: "lint", Images: profile.Placeholders(p), Charts: charts, SSHSecret: "drainproof-ssh"}
 		objs, err := scenarios.Render(files, s, vals)
 		if err != nil {
 			bad++

@@ -74,7 +74,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		return err
 	}
 	res, err := run.Run(ctx, run.Options{Scenario: s, Files: files, Config: c.RESTConfig(),
-		Images: ready.Images, NodeImage: imgs.Node, OutDir: o.out, Keep: o.keep, Log: os.Stderr})
+		Images: ready.Images, Charts: ready.Charts, NodeImage: imgs.Node, OutDir: o.out, Keep: o.keep, Log: os.Stderr})
 	if res != nil {
 		wd, _ := os.Getwd()
 		meta := run.Meta(s, ready.DataPlane, res, c.Name, reports.Reproduce(os.Args, wd))

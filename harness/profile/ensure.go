@@ -10,6 +10,7 @@ import (
 
 	"github.com/drainproof/drainproof/harness/cluster"
 	"github.com/drainproof/drainproof/harness/image"
+	"github.com/drainproof/drainproof/scenarios"
 )
 
 // Ready is a profile made ready on one cluster: the run's image table and
@@ -17,6 +18,7 @@ import (
 type Ready struct {
 	Images    map[string]string // base images + the profile's own, name → ref
 	DataPlane DataPlane
+	Charts    map[string]scenarios.Chart // the profile's charts for manifests (Charter)
 	Timings   []cluster.Timing
 }
 
@@ -66,6 +68,9 @@ func Ensure(ctx context.Context, c *cluster.Cluster, name string, base map[strin
 	}
 	if len(built) > 0 {
 		r.Timings = append(r.Timings, cluster.Timing{Step: "profile " + p.Name() + " images", Duration: time.Since(t0)})
+	}
+	if r.Charts, err = Charts(ctx, p); err != nil {
+		return nil, err
 	}
 	t0 = time.Now()
 	if err := p.Install(ctx, c.RESTConfig(), r.Images, log); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/drainproof/drainproof/harness/image"
 	"github.com/drainproof/drainproof/harness/internal/profile/istio"
+	"github.com/drainproof/drainproof/scenarios"
 )
 
 // istioProfile is Istio with sidecar injection: istiod (pilot-discovery)
@@ -56,6 +57,24 @@ func (p *istioProfile) Install(ctx context.Context, cfg *rest.Config, images map
 		return fmt.Errorf("istio: image table %v differs from the built images", images)
 	}
 	return istio.Install(ctx, cfg, b, log)
+}
+
+// Charts offers Istio's own gateway chart (from the pinned module) to scenarios.
+func (p *istioProfile) Charts(ctx context.Context) (map[string]scenarios.Chart, error) {
+	p.mu.Lock()
+	b := p.built
+	p.mu.Unlock()
+	dir := ""
+	if b != nil {
+		dir = b.ModuleDir
+	}
+	if dir == "" {
+		var err error
+		if dir, err = istio.ModuleDir(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]scenarios.Chart{istio.GatewayChartName: istio.GatewayChart(dir)}, nil
 }
 
 func (*istioProfile) DataPlane() DataPlane {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/drainproof/drainproof/harness/image"
 	"github.com/drainproof/drainproof/reports"
+	"github.com/drainproof/drainproof/scenarios"
 )
 
 // Profile is one system under test.
@@ -36,6 +37,26 @@ type Profile interface {
 	// DataPlane says what carries the traffic (reports print it): a real
 	// proxy, or the L4 Envoy stand-in, which never counts as real Envoy.
 	DataPlane() DataPlane
+}
+
+// Charter is a profile that renders charts for its scenarios' manifests
+// ({{ chart "istio-gateway" (dict ...) }}). Charts needs no cluster and no
+// built image: lint renders with it too.
+type Charter interface {
+	Charts(ctx context.Context) (map[string]scenarios.Chart, error)
+}
+
+// Charts are p's charts, none when p offers none.
+func Charts(ctx context.Context, p Profile) (map[string]scenarios.Chart, error) {
+	c, ok := p.(Charter)
+	if !ok {
+		return nil, nil
+	}
+	m, err := c.Charts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: charts: %w", p.Name(), err)
+	}
+	return m, nil
 }
 
 // DataPlane is what carried a run's traffic (one type, the reports' own).

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/drainproof/drainproof/scenarios"
 )
 
@@ -61,5 +63,46 @@ func TestEnvoyAndGlooProfilesAreStandIns(t *testing.T) {
 		if err := p.Install(context.Background(), nil, map[string]string{"fixtures": "f:1"}, nil); err == nil {
 			t.Errorf("%s: Install without its image accepted", name)
 		}
+	}
+}
+
+// The Istio gateway scenarios' gateway is Istio's own chart, rendered through the profile.
+func TestIstioGatewayScenarioRendersTheChart(t *testing.T) {
+	c, err := scenarios.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, files, err := c.Resolve("istio-gateway-rollout-ssh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := Get(s.Profile)
+	charts, err := Charts(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := scenarios.Render(files, s, scenarios.Values{Namespace: "ns-1", Images: Placeholders(p), Charts: charts, SSHSecret: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, o := range objs {
+		kinds[o.GetKind()+"/"+o.GetName()] = true
+		if o.GetKind() == "Deployment" && o.GetName() == "ingress" {
+			ls, _, _ := unstructured.NestedStringMap(o.Object, "spec", "template", "metadata", "labels")
+			if ls["istio"] != "ns-1" || ls["app"] != "ingress" {
+				t.Errorf("gateway pod labels %v: want istio=ns-1 (the run's namespace) and app=ingress", ls)
+			}
+		}
+	}
+	for _, want := range []string{"Deployment/ingress", "Service/ingress", "ServiceAccount/ingress", "Role/ingress", "Gateway/ingress", "VirtualService/sshd", "Deployment/sshd"} {
+		if !kinds[want] {
+			t.Errorf("rendered %v, lacks %s", kinds, want)
+		}
+	}
+	// A profile without charts offers none, and asking for one names the profile.
+	m, _ := Get("manifests")
+	if got, err := Charts(context.Background(), m); got != nil || err != nil {
+		t.Fatalf("manifests charts: %v %v", got, err)
 	}
 }

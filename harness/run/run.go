@@ -43,6 +43,8 @@ type Options struct {
 	// Images is the run's image table (name → ref): the base images and the
 	// scenario's profile's (see profile.Ensure), for {{ image "name" }}.
 	Images map[string]string
+	// Charts are the scenario's profile's charts (see profile.Charter), for {{ chart "name" ... }}.
+	Charts map[string]scenarios.Chart
 	// NodeImage is the cluster's node image, for reports ("": kind's default).
 	NodeImage string
 	OutDir    string    // ledger.jsonl and key material go here
@@ -133,7 +135,7 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	})
 	fmt.Fprintf(o.Log, "namespace %s\n", ns)
 
-	vals := scenarios.Values{Namespace: ns, Images: o.Images, SSHSecret: "drainproof-ssh"}
+	vals := scenarios.Values{Namespace: ns, Images: o.Images, Charts: o.Charts, SSHSecret: "drainproof-ssh"}
 	var keys *sshMaterial
 	if s.Probes.SSH != nil {
 		if keys, err = newSSHMaterial(o.OutDir); err != nil {

@@ -68,7 +68,7 @@ func assess(env *Env, name string) features.Func {
 		}
 		res, err := run.Run(ctx, run.Options{
 			Scenario: s, Files: files, Config: env.Cluster.RESTConfig(),
-			Images: ready.Images, NodeImage: env.Images.Node, OutDir: out, Log: testLog{t},
+			Images: ready.Images, Charts: ready.Charts, NodeImage: env.Images.Node, OutDir: out, Log: testLog{t},
 		})
 		if res != nil {
 			if werr := reports.WriteRun(out, env.Meta(s, ready.DataPlane, res), s.Expect, res.Verdict, res.Events); werr != nil {

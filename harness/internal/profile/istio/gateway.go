@@ -20,9 +20,12 @@ type GatewayOptions struct {
 	// PodAnnotations are added to the chart's own (which ask for the gateway injection
 	// template), e.g. proxy.istio.io/config: '{"terminationDrainDuration": "30s"}'.
 	PodAnnotations map[string]string
-	Ports          []GatewayPort // Service ports besides 15021 (status-port), e.g. ssh 2222
-	ServiceType    string        // zero: ClusterIP
-	Replicas       int           // zero: 1
+	// Labels are added to the gateway pods' (the chart's labels value); labels["istio"] replaces
+	// the selector label a Gateway resource matches (default: Name without "istio-").
+	Labels      map[string]string
+	Ports       []GatewayPort // Service ports besides 15021 (status-port), e.g. ssh 2222
+	ServiceType string        // zero: ClusterIP
+	Replicas    int           // zero: 1
 	// TerminationGracePeriodSeconds is the pod's grace (zero: the chart's 30).
 	TerminationGracePeriodSeconds int
 }
@@ -44,6 +47,14 @@ func (o GatewayOptions) validate() error {
 	for k := range o.Env {
 		if errs := validation.IsEnvVarName(k); len(errs) > 0 {
 			return fmt.Errorf("istio gateway: Env[%q]: %v", k, errs)
+		}
+	}
+	for k, v := range o.Labels {
+		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+			return fmt.Errorf("istio gateway: Labels[%q]: %v", k, errs)
+		}
+		if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
+			return fmt.Errorf("istio gateway: Labels[%q]=%q: %v", k, v, errs)
 		}
 	}
 	for i, p := range o.Ports {
@@ -80,6 +91,10 @@ func gatewayValues(o GatewayOptions) map[string]any {
 	for _, k := range sortedKeys(o.PodAnnotations) {
 		ann[k] = o.PodAnnotations[k]
 	}
+	labels := map[string]any{}
+	for _, k := range sortedKeys(o.Labels) {
+		labels[k] = o.Labels[k]
+	}
 	svcType, replicas := o.ServiceType, o.Replicas
 	if svcType == "" {
 		svcType = "ClusterIP"
@@ -96,6 +111,7 @@ func gatewayValues(o GatewayOptions) map[string]any {
 		"imagePullPolicy": "Never",
 		"env":             env,
 		"podAnnotations":  ann,
+		"labels":          labels,
 		"service":         map[string]any{"type": svcType, "ports": ports},
 		"resources":       map[string]any{"requests": map[string]any{"cpu": "10m", "memory": "32Mi"}, "limits": map[string]any{"cpu": "1", "memory": "512Mi"}},
 	}

@@ -118,10 +118,7 @@ func TestGatewayOptionsNameTheBadField(t *testing.T) {
 }
 
 // moduleDir downloads the pinned module (seconds from the module proxy, then cached).
-var moduleDir = sync.OnceValues(func() (string, error) {
-	dir, _, err := gobuild.ModuleInfo(context.Background(), os.TempDir(), Module, Version)
-	return dir, err
-})
+var moduleDir = sync.OnceValues(func() (string, error) { return ModuleDir(context.Background()) })
 
 func pinnedModule(t *testing.T) string {
 	t.Helper()
