@@ -2,6 +2,7 @@ package lint
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/drainproof/drainproof/harness/profile"
 	"github.com/drainproof/drainproof/scenarios"
 )
 
@@ -36,9 +38,9 @@ var catalogWant = map[string][]string{
 	"istio-ssh-grace-short":                 {"exit-on-zero-capped-by-grace"},
 	"istio-gateway-rollout-ssh":             nil,
 	"istio-gateway-rollout-ssh-drain-short": {"long-lived-port-without-drain"},
-	"envoy-gateway-rollout-ssh":             nil,
-	"envoy-gateway-rollout-ssh-sleep":       {"fixed-sleep-prestop"},
-	"envoy-gateway-rollout-ssh-noprestop":   {"long-lived-port-without-drain"},
+	"envoy-rollout-ssh":             nil,
+	"envoy-rollout-ssh-sleep":       {"fixed-sleep-prestop"},
+	"envoy-rollout-ssh-noprestop":   {"long-lived-port-without-drain"},
 	"gloo-proxy-rollout-ssh":                nil,
 	"gloo-proxy-rollout-ssh-sleep-short":    {"fixed-sleep-prestop"},
 	"gloo-proxy-rollout-ssh-sleep-long":     {"fixed-sleep-prestop"},
@@ -111,11 +113,15 @@ func TestCatalog(t *testing.T) {
 // namespace metadata as a Namespace object (Istio's injection label).
 func renderScenario(t *testing.T, s *scenarios.Scenario) []Object {
 	t.Helper()
-	vals := scenarios.Values{Namespace: "lint", SSHSecret: "drainproof-ssh", Images: map[string]string{
-		"fixtures": "drainproof/fixtures:lint", "gateway": "drainproof/gateway:lint",
-		"istio-proxy": "drainproof/istio-proxy:lint", "istiod": "drainproof/istiod:lint",
-		"envoy": "drainproof/envoy:lint", "gloo-envoy-wrapper": "drainproof/envoy:lint",
-	}}
+	p, err := profile.Get(s.Profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts, err := profile.Charts(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := scenarios.Values{Namespace: "lint", SSHSecret: "drainproof-ssh", Images: profile.Placeholders(p), Charts: charts}
 	us, err := scenarios.Render(os.DirFS("../scenarios"), s, vals)
 	if err != nil {
 		t.Fatal(err)

@@ -55,9 +55,9 @@ func preStop(t *testing.T, containers []any, name, image string) string {
 
 func TestRenderEnvoyPreStops(t *testing.T) {
 	for name, want := range map[string]string{
-		"envoy-gateway-rollout-ssh":           `/drainproof/bin/drainwait --envoy-admin http://127.0.0.1:19000 --drain-listeners all --listener-filter ^listener\.0\.0\.0\.0_(2222|8080)\.downstream_cx_active$ --interval 250ms --deadline 90s`,
-		"envoy-gateway-rollout-ssh-sleep":     "sleep 40",
-		"envoy-gateway-rollout-ssh-noprestop": "",
+		"envoy-rollout-ssh":           `/drainproof/bin/drainwait --envoy-admin http://127.0.0.1:19000 --drain-listeners all --listener-filter ^listener\.0\.0\.0\.0_(2222|8080)\.downstream_cx_active$ --interval 250ms --deadline 90s`,
+		"envoy-rollout-ssh-sleep":     "sleep 40",
+		"envoy-rollout-ssh-noprestop": "",
 	} {
 		cs, inits := proxyPod(t, name, "envoy")
 		if got := preStop(t, cs, "envoy", "e:1"); got != want {

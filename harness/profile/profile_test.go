@@ -36,36 +36,6 @@ func TestPlaceholdersCoverBaseAndProfileImages(t *testing.T) {
 	}
 }
 
-// The envoy and gloo profiles run the L4 Envoy stand-in: their data plane says
-// so (and is a stand-in: never a pass on real Envoy); gloo's says its
-// manifests are gloo-shaped, not an install of gloo.
-func TestEnvoyAndGlooProfilesAreStandIns(t *testing.T) {
-	for name, want := range map[string][]string{
-		"envoy": {"Envoy stand-in (L4)", "envoyproxy/envoy:v1.39.1"},
-		"gloo":  {"Envoy stand-in (L4)", "gloo-shaped manifests, not an install of gloo", "in place of quay.io/solo-io/gloo-envoy-wrapper"},
-	} {
-		p, err := Get(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dp := p.DataPlane()
-		if !dp.StandIn {
-			t.Errorf("%s: data plane %+v is not marked as a stand-in", name, dp)
-		}
-		for _, w := range want {
-			if !strings.Contains(dp.Proxy+" "+dp.Version, w) {
-				t.Errorf("%s: data plane %+v does not say %q", name, dp, w)
-			}
-		}
-		if err := p.Install(context.Background(), nil, Placeholders(p), nil); err != nil {
-			t.Errorf("%s: Install with its image table: %v", name, err)
-		}
-		if err := p.Install(context.Background(), nil, map[string]string{"fixtures": "f:1"}, nil); err == nil {
-			t.Errorf("%s: Install without its image accepted", name)
-		}
-	}
-}
-
 // The Istio gateway scenarios' gateway is Istio's own chart, rendered through the profile.
 func TestIstioGatewayScenarioRendersTheChart(t *testing.T) {
 	c, err := scenarios.Builtin()
@@ -104,5 +74,35 @@ func TestIstioGatewayScenarioRendersTheChart(t *testing.T) {
 	m, _ := Get("manifests")
 	if got, err := Charts(context.Background(), m); got != nil || err != nil {
 		t.Fatalf("manifests charts: %v %v", got, err)
+	}
+}
+
+// The envoy and gloo profiles run the L4 Envoy stand-in: their data plane says
+// so (and is a stand-in: never a pass on real Envoy); gloo's says its
+// manifests are gloo-shaped, not an install of gloo.
+func TestEnvoyAndGlooProfilesAreStandIns(t *testing.T) {
+	for name, want := range map[string][]string{
+		"envoy": {"Envoy stand-in (L4)", "envoyproxy/envoy:v1.39.1"},
+		"gloo":  {"Envoy stand-in (L4)", "gloo-shaped manifests, not an install of gloo", "in place of quay.io/solo-io/gloo-envoy-wrapper"},
+	} {
+		p, err := Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dp := p.DataPlane()
+		if !dp.StandIn {
+			t.Errorf("%s: data plane %+v is not marked as a stand-in", name, dp)
+		}
+		for _, w := range want {
+			if !strings.Contains(dp.Proxy+" "+dp.Version, w) {
+				t.Errorf("%s: data plane %+v does not say %q", name, dp, w)
+			}
+		}
+		if err := p.Install(context.Background(), nil, Placeholders(p), nil); err != nil {
+			t.Errorf("%s: Install with its image table: %v", name, err)
+		}
+		if err := p.Install(context.Background(), nil, map[string]string{"fixtures": "f:1"}, nil); err == nil {
+			t.Errorf("%s: Install without its image accepted", name)
+		}
 	}
 }
