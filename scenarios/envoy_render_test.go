@@ -55,7 +55,7 @@ func preStop(t *testing.T, containers []any, name, image string) string {
 
 func TestRenderEnvoyPreStops(t *testing.T) {
 	for name, want := range map[string]string{
-		"envoy-rollout-ssh":           `/drainproof/bin/drainwait --envoy-admin http://127.0.0.1:19000 --drain-listeners all --listener-filter ^listener\.0\.0\.0\.0_(2222|8080)\.downstream_cx_active$ --deadline 90s`,
+		"envoy-rollout-ssh":           `/drainproof/bin/drainwait --envoy-admin http://127.0.0.1:19000 --drain-listeners all --listener-filter ^listener\.0\.0\.0\.0_(2222|8080)\.downstream_cx_active$ --interval 250ms --deadline 90s`,
 		"envoy-rollout-ssh-sleep":     "sleep 40",
 		"envoy-rollout-ssh-noprestop": "",
 	} {
@@ -73,7 +73,7 @@ func TestRenderEnvoyPreStops(t *testing.T) {
 func TestRenderGlooPreStops(t *testing.T) {
 	const fail = `wget --post-data "" -O /dev/null 127.0.0.1:19000/healthcheck/fail; `
 	for name, want := range map[string]string{
-		"gloo-proxy-rollout-ssh":             "/bin/sh -c " + fail + `exec /drainproof/bin/drainwait --envoy-admin http://127.0.0.1:19000 --listener-filter "^listener\.0\.0\.0\.0_2222\.downstream_cx_active$" --deadline 60s`,
+		"gloo-proxy-rollout-ssh":             "/bin/sh -c " + fail + `exec /drainproof/bin/drainwait --envoy-admin http://127.0.0.1:19000 --listener-filter "^listener\.0\.0\.0\.0_2222\.downstream_cx_active$" --interval 250ms --deadline 60s`,
 		"gloo-proxy-rollout-ssh-sleep-short": "/bin/sh -c " + fail + "sleep 5",
 		"gloo-proxy-rollout-ssh-sleep-long":  "/bin/sh -c " + fail + "sleep 45",
 	} {

@@ -33,7 +33,7 @@ func (envoyProfile) Install(_ context.Context, _ *rest.Config, images map[string
 }
 
 func (envoyProfile) DataPlane() DataPlane {
-	return DataPlane{Proxy: standin.DataPlane + " as Envoy from a static bootstrap", StandIn: true, Version: envoy.Version()}
+	return DataPlane{Proxy: standin.DataPlane + " as Envoy from a static bootstrap", StandIn: true, Version: envoy.StandInFor(envoy.Upstream)}
 }
 
 // envoyImage builds the stand-in Envoy image and names it as the profile's

@@ -20,8 +20,13 @@ type glooProfile struct{}
 
 func init() { register(glooProfile{}) }
 
-// GlooImage is the image name gloo-shaped manifests use for gateway-proxy.
-const GlooImage = "gloo-envoy-wrapper"
+// GlooImage is the image name gloo-shaped manifests use for gateway-proxy,
+// and GlooUpstream the image gloo's chart runs there (its tag is gloo's
+// release; not run here).
+const (
+	GlooImage    = "gloo-envoy-wrapper"
+	GlooUpstream = "quay.io/solo-io/gloo-envoy-wrapper"
+)
 
 func (glooProfile) Name() string         { return "gloo" }
 func (glooProfile) ImageNames() []string { return []string{GlooImage} }
@@ -36,5 +41,5 @@ func (glooProfile) Install(_ context.Context, _ *rest.Config, images map[string]
 
 func (glooProfile) DataPlane() DataPlane {
 	return DataPlane{Proxy: standin.DataPlane + " as gloo's gateway-proxy (gloo-shaped manifests, not an install of gloo)", StandIn: true,
-		Version: envoy.Version() + "; gateway-proxy shaped after gloo's chart (install/helm/gloo), in place of quay.io/solo-io/gloo-envoy-wrapper"}
+		Version: envoy.StandInFor(GlooUpstream) + "; gateway-proxy shaped after gloo's Helm chart (install/helm/gloo)"}
 }

@@ -83,7 +83,7 @@ func TestIstioGatewayScenarioRendersTheChart(t *testing.T) {
 func TestEnvoyAndGlooProfilesAreStandIns(t *testing.T) {
 	for name, want := range map[string][]string{
 		"envoy": {"Envoy stand-in (L4)", "envoyproxy/envoy:v1.39.1"},
-		"gloo":  {"Envoy stand-in (L4)", "gloo-shaped manifests, not an install of gloo", "gloo-envoy-wrapper"},
+		"gloo":  {"Envoy stand-in (L4)", "gloo-shaped manifests, not an install of gloo", "in place of quay.io/solo-io/gloo-envoy-wrapper"},
 	} {
 		p, err := Get(name)
 		if err != nil {

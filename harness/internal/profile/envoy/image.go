@@ -149,7 +149,8 @@ func Config() imgbuild.Config {
 	}
 }
 
-// Version is what the profiles report as the data plane's version.
-func Version() string {
-	return "drainproof-envoy-standin (L4) in place of " + strings.TrimPrefix(Upstream, "docker.io/")
+// StandInFor is what a profile reports as its data plane's version: the stand-in, and the
+// image it takes the place of.
+func StandInFor(image string) string {
+	return "drainproof-envoy-standin (L4) in place of " + strings.TrimPrefix(image, "docker.io/")
 }

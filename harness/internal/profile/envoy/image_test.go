@@ -91,9 +91,9 @@ func TestImageIsTheStandInWithShellAndWget(t *testing.T) {
 	}
 }
 
-func TestVersionNamesStandInAndUpstream(t *testing.T) {
-	if v := Version(); v != "drainproof-envoy-standin (L4) in place of envoyproxy/envoy:v1.39.1" {
-		t.Fatalf("Version() = %q", v)
+func TestStandInForNamesStandInAndUpstream(t *testing.T) {
+	if v := StandInFor(Upstream); v != "drainproof-envoy-standin (L4) in place of envoyproxy/envoy:v1.39.1" {
+		t.Fatalf("StandInFor(Upstream) = %q", v)
 	}
 }
 
