@@ -2,11 +2,14 @@ package cluster
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -111,6 +114,20 @@ func keepsPodSourceIP(ctx context.Context, t *testing.T, cs kubernetes.Interface
 		}
 		return false
 	}
+	// sshd needs one authorized key; nobody logs in with it
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "sshd-keys"},
+		Data: map[string]string{"authorized_keys": string(ssh.MarshalAuthorizedKey(sshPub))}}
+	if _, err := cs.CoreV1().ConfigMaps("default").Create(ctx, keys, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	sshd := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "sshd-worker"},
 		Spec: corev1.PodSpec{
@@ -118,12 +135,15 @@ func keepsPodSourceIP(ctx context.Context, t *testing.T, cs kubernetes.Interface
 			Containers: []corev1.Container{{
 				Name: "sshd", Image: fixtures, ImagePullPolicy: corev1.PullIfNotPresent,
 				// no keys: every connection fails its handshake, which sshd logs with the peer
-				Command: []string{"/usr/local/bin/sshd", "--listen", ":2222", "--host-key", "/tmp/host_key", "--authorized-keys", "/dev/null"},
+				Command:      []string{"/usr/local/bin/sshd", "--listen", ":2222", "--host-key", "/tmp/host_key", "--authorized-keys", "/etc/keys/authorized_keys"},
+				VolumeMounts: []corev1.VolumeMount{{Name: "keys", MountPath: "/etc/keys"}},
 				ReadinessProbe: &corev1.Probe{PeriodSeconds: 1, ProbeHandler: corev1.ProbeHandler{
 					TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(2222)}}},
 			}},
 		},
 	}
+	sshd.Spec.Volumes = []corev1.Volume{{Name: "keys", VolumeSource: corev1.VolumeSource{
+		ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "sshd-keys"}}}}}
 	if _, err := cs.CoreV1().Pods("default").Create(ctx, sshd, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +168,7 @@ func keepsPodSourceIP(ctx context.Context, t *testing.T, cs kubernetes.Interface
 	})
 	want := "peer=" + caller.Status.PodIP + ":"
 	var logs string
-	err := wait.PollUntilContextTimeout(ctx, time.Second, time.Minute, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, time.Second, time.Minute, true, func(ctx context.Context) (bool, error) {
 		b, err := cs.CoreV1().Pods("default").GetLogs(sshd.Name, &corev1.PodLogOptions{}).DoRaw(ctx)
 		logs = string(b)
 		return err == nil && strings.Contains(logs, want), nil
