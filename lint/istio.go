@@ -196,6 +196,11 @@ func istioSidecar(w *workload, m mesh) (*sidecar, error) {
 		}
 		if proxy != nil {
 			if v, ok := proxy.env(k); ok {
+				// Rendered by InjectIstio from the input's mesh defaults: name
+				// where the user wrote it; the injected spec confirmed the value.
+				if mv, ok := m.defaults.ProxyMetadata[k]; ok && w.renderedBy != "" && mv == v.Value {
+					return Value{Path: fmt.Sprintf("%s.proxyMetadata.%s", m.defaultsPath, k), Value: mv}, true
+				}
 				return v, true
 			}
 		}

@@ -16,7 +16,8 @@ import (
 )
 
 // Every lint case (lint/testdata: the seeds' configurations and the good
-// ones) gives the same findings — rule, object, container — when its
+// ones) gives the same findings — rule, object, container, the field paths
+// both values are named by — when its
 // uninjected Istio workloads are first rendered by the real offline
 // injection: what lint infers from annotations is what Istio's injector
 // makes of them. Skipped, saying so, on a cold cache (the Istio profile
@@ -64,7 +65,11 @@ func TestLintCasesThroughIstioInjection(t *testing.T) {
 			}
 			var got []string
 			for _, f := range found {
-				got = append(got, f.Rule+" "+f.Object.String()+" "+f.Container)
+				vs := ""
+				if f.Versus != nil {
+					vs = f.Versus.Path
+				}
+				got = append(got, f.Rule+" "+f.Object.String()+" "+f.Container+" "+f.Field.Path+" vs "+vs)
 				if n > 0 && f.Container == "istio-proxy" && f.RenderedBy == "" {
 					t.Errorf("finding on an injected workload does not say so: %+v", f)
 				}
@@ -74,14 +79,14 @@ func TestLintCasesThroughIstioInjection(t *testing.T) {
 				t.Fatal(err)
 			}
 			var want struct {
-				Findings []struct{ Rule, Object, Container string } `json:"findings"`
+				Findings []struct{ Rule, Object, Container, Field, Versus string } `json:"findings"`
 			}
 			if err := yaml.Unmarshal(b, &want); err != nil {
 				t.Fatal(err)
 			}
 			var wants []string
 			for _, w := range want.Findings {
-				wants = append(wants, w.Rule+" "+w.Object+" "+w.Container)
+				wants = append(wants, w.Rule+" "+w.Object+" "+w.Container+" "+w.Field+" vs "+w.Versus)
 			}
 			slices.Sort(got)
 			slices.Sort(wants)
