@@ -116,7 +116,8 @@ type sidecar struct {
 	path      string // the container's field path; "" when not injected yet
 	injected  bool   // the istio-proxy container is in the manifests
 	native    bool
-	drain     Value // terminationDrainDuration in effect
+	drain     Value  // terminationDrainDuration in effect
+	drainTime *Value // drainDuration (Envoy's --drain-time-s), when set
 	exitZero  *Value
 	minDrain  Value
 	preStop   preStop
@@ -188,6 +189,24 @@ func istioSidecar(w *workload, m mesh) (*sidecar, error) {
 			return nil, fmt.Errorf("%s: %s: %q is not a duration", w.ref, src.path, src.val)
 		}
 		s.drain = Value{Path: src.path, Value: src.val, d: d}
+		break
+	}
+	for _, src := range []struct{ val, path string }{
+		{pc.DrainDuration, annoPath + ".drainDuration"},
+		{injectedPC.DrainDuration, injectedPath + ".drainDuration"},
+		{m.defaults.DrainDuration, m.defaultsPath + ".drainDuration"},
+	} {
+		if src.val == "" {
+			continue
+		}
+		if rendered := src.path == injectedPath+".drainDuration"; rendered && w.renderedBy != "" && m.defaults.DrainDuration == src.val {
+			src.path = m.defaultsPath + ".drainDuration" // named where the user wrote it
+		}
+		d, err := time.ParseDuration(src.val)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %q is not a duration", w.ref, src.path, src.val)
+		}
+		s.drainTime = &Value{Path: src.path, Value: src.val, d: d}
 		break
 	}
 	meta := func(k string) (Value, bool) {
