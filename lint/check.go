@@ -44,18 +44,7 @@ func Check(objs []Object, o Options) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	nsLabels := map[string]map[string]string{}
-	for _, ob := range objs {
-		if ob.Kind() == "Namespace" {
-			l := map[string]string{}
-			if lm, ok := path(ob.Raw, "metadata", "labels").(map[string]any); ok {
-				for k, v := range lm {
-					l[k] = str(v)
-				}
-			}
-			nsLabels[ob.Name()] = l
-		}
-	}
+	nsLabels := namespaceLabels(objs)
 	c := &checkContext{mesh: m, sidecars: map[*workload]*sidecar{}}
 	var ws []*workload
 	for _, ob := range objs {
@@ -84,7 +73,7 @@ func Check(objs []Object, o Options) ([]Finding, error) {
 	for _, w := range ws {
 		for _, r := range Rules() {
 			for _, f := range r.check(c, w) {
-				f.Rule, f.Object, f.Source = r.Name, w.ref, w.source
+				f.Rule, f.Object, f.Source, f.RenderedBy = r.Name, w.ref, w.source, renderedNote(w.renderedBy)
 				out = append(out, f)
 			}
 		}

@@ -23,6 +23,9 @@ type Finding struct {
 	// shutdown behaviour); the finding may not apply.
 	Heuristic bool   `json:"heuristic,omitempty"`
 	Source    Source `json:"source"`
+	// RenderedBy says the object was judged in a rendered form, not as
+	// written (Istio's injection), and by what; field paths are that form's.
+	RenderedBy string `json:"renderedBy,omitempty"`
 }
 
 // WriteText writes findings for a terminal, one block each.
@@ -40,7 +43,11 @@ func WriteText(w io.Writer, fs []Finding) error {
 		if s := f.Source.String(); s != "" {
 			fmt.Fprintf(&b, "  [%s]", s)
 		}
-		fmt.Fprintf(&b, "\n  %s = %s\n", f.Field.Path, f.Field.Value)
+		b.WriteString("\n")
+		if f.RenderedBy != "" {
+			fmt.Fprintf(&b, "  (%s)\n", f.RenderedBy)
+		}
+		fmt.Fprintf(&b, "  %s = %s\n", f.Field.Path, f.Field.Value)
 		if f.Versus != nil {
 			fmt.Fprintf(&b, "  vs %s = %s\n", f.Versus.Path, f.Versus.Value)
 		}

@@ -49,9 +49,11 @@ func parseProxyConfig(s string) (proxyConfig, error) {
 // values global.proxy.lifecycle).
 type mesh struct {
 	defaults     proxyConfig
-	defaultsPath string // e.g. IstioOperator/istio-system/x spec.meshConfig.defaultConfig
+	defaultsRaw  map[string]any // defaults as written (every ProxyConfig field), for InjectIstio
+	defaultsPath string         // e.g. IstioOperator/istio-system/x spec.meshConfig.defaultConfig
 	preStop      *corev1.LifecycleHandler
 	preStopPath  string
+	lifecycleRaw map[string]any // the injector's global.proxy.lifecycle as written, for InjectIstio
 }
 
 // readMesh collects mesh-wide settings from objs; the last one read wins.
@@ -68,6 +70,7 @@ func readMesh(objs []Object) (mesh, error) {
 			if err := decodeStrict(dc, &m.defaults); err != nil {
 				return m, &ReadError{o.Source, fmt.Errorf("%s spec.meshConfig.defaultConfig: %v", ref, err)}
 			}
+			m.defaultsRaw = jsonMap(dc)
 			m.defaultsPath = ref.String() + " spec.meshConfig.defaultConfig"
 		case o.Kind() == "ConfigMap" && strings.HasPrefix(o.Name(), "istio") && str(path(o.Raw, "data", "mesh")) != "":
 			var mc struct {
@@ -76,7 +79,11 @@ func readMesh(objs []Object) (mesh, error) {
 			if err := yaml.Unmarshal([]byte(str(path(o.Raw, "data", "mesh"))), &mc); err != nil {
 				return m, &ReadError{o.Source, fmt.Errorf("%s data.mesh: %v", ref, err)}
 			}
-			m.defaults = mc.DefaultConfig
+			var raw struct {
+				DefaultConfig any `yaml:"defaultConfig"`
+			}
+			_ = yaml.Unmarshal([]byte(str(path(o.Raw, "data", "mesh"))), &raw)
+			m.defaults, m.defaultsRaw = mc.DefaultConfig, jsonMap(raw.DefaultConfig)
 			m.defaultsPath = ref.String() + " data.mesh.defaultConfig"
 		case o.Kind() == "ConfigMap" && strings.HasPrefix(o.Name(), "istio-sidecar-injector") && str(path(o.Raw, "data", "values")) != "":
 			var v struct {
@@ -92,6 +99,9 @@ func readMesh(objs []Object) (mesh, error) {
 			if v.Global.Proxy.Lifecycle.PreStop != nil {
 				m.preStop = v.Global.Proxy.Lifecycle.PreStop
 				m.preStopPath = ref.String() + " data.values.global.proxy.lifecycle.preStop"
+				var raw map[string]any
+				_ = json.Unmarshal([]byte(str(path(o.Raw, "data", "values"))), &raw)
+				m.lifecycleRaw, _ = path(raw, "global", "proxy", "lifecycle").(map[string]any)
 			}
 		}
 	}
@@ -106,7 +116,8 @@ type sidecar struct {
 	path      string // the container's field path; "" when not injected yet
 	injected  bool   // the istio-proxy container is in the manifests
 	native    bool
-	drain     Value // terminationDrainDuration in effect
+	drain     Value  // terminationDrainDuration in effect
+	drainTime *Value // drainDuration (Envoy's --drain-time-s), when set
 	exitZero  *Value
 	minDrain  Value
 	preStop   preStop
@@ -180,12 +191,35 @@ func istioSidecar(w *workload, m mesh) (*sidecar, error) {
 		s.drain = Value{Path: src.path, Value: src.val, d: d}
 		break
 	}
+	for _, src := range []struct{ val, path string }{
+		{pc.DrainDuration, annoPath + ".drainDuration"},
+		{injectedPC.DrainDuration, injectedPath + ".drainDuration"},
+		{m.defaults.DrainDuration, m.defaultsPath + ".drainDuration"},
+	} {
+		if src.val == "" {
+			continue
+		}
+		if rendered := src.path == injectedPath+".drainDuration"; rendered && w.renderedBy != "" && m.defaults.DrainDuration == src.val {
+			src.path = m.defaultsPath + ".drainDuration" // named where the user wrote it
+		}
+		d, err := time.ParseDuration(src.val)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %q is not a duration", w.ref, src.path, src.val)
+		}
+		s.drainTime = &Value{Path: src.path, Value: src.val, d: d}
+		break
+	}
 	meta := func(k string) (Value, bool) {
 		if v, ok := pc.ProxyMetadata[k]; ok {
 			return Value{Path: fmt.Sprintf("%s.proxyMetadata.%s", annoPath, k), Value: v}, true
 		}
 		if proxy != nil {
 			if v, ok := proxy.env(k); ok {
+				// Rendered by InjectIstio from the input's mesh defaults: name
+				// where the user wrote it; the injected spec confirmed the value.
+				if mv, ok := m.defaults.ProxyMetadata[k]; ok && w.renderedBy != "" && mv == v.Value {
+					return Value{Path: fmt.Sprintf("%s.proxyMetadata.%s", m.defaultsPath, k), Value: mv}, true
+				}
 				return v, true
 			}
 		}

@@ -17,6 +17,9 @@ type Object struct {
 	// float64/int64, bool).
 	Raw    map[string]any
 	Source Source
+	// renderedBy names what produced Raw from the object read at Source
+	// (InjectIstio: Istio's injection); "" for an object as read.
+	renderedBy string
 }
 
 // Source is where an object was read: a file (or "-" for stdin), the

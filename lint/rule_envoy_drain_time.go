@@ -9,14 +9,24 @@ import (
 // listeners (drain_listeners, hot restart); a drain longer than the grace is
 // cut by SIGKILL.
 var ruleEnvoyDrainTime = Rule{
-	Name:  "envoy-drain-time-exceeds-grace",
-	Doc:   "an Envoy container's --drain-time-s is longer than terminationGracePeriodSeconds",
+	Name: "envoy-drain-time-exceeds-grace",
+	Doc: "an Envoy container's --drain-time-s is longer than terminationGracePeriodSeconds, or an Istio sidecar's drainDuration " +
+		"(what pilot-agent passes to Envoy as --drain-time-s; not the termination drain, which is terminationDrainDuration)",
 	check: checkEnvoyDrainTime,
 }
 
 func checkEnvoyDrainTime(c *checkContext, w *workload) []Finding {
 	grace := w.grace()
 	var out []Finding
+	if sc := c.sidecars[w]; sc != nil && sc.drainTime != nil && sc.drainTime.d > grace.d {
+		v := *sc.drainTime
+		out = append(out, Finding{
+			Container: sc.container, Field: grace, Versus: &v,
+			Message: fmt.Sprintf("drainDuration %s is Envoy's --drain-time-s (pilot-agent passes it on), longer than the %s grace; it is not how long the proxy stays at shutdown: pilot-agent stops it at terminationDrainDuration (%s here) unless EXIT_ON_ZERO_ACTIVE_CONNECTIONS is set",
+				dur(v.d), dur(grace.d), dur(sc.drain.d)),
+			Fix: fmt.Sprintf("to keep connections through shutdown set terminationDrainDuration (or EXIT_ON_ZERO_ACTIVE_CONNECTIONS) and %s to at least that; keep drainDuration within the grace", grace.Path),
+		})
+	}
 	for _, ct := range w.running() {
 		argv := append(append([]string{}, ct.c.Command...), ct.c.Args...)
 		for i, a := range argv {

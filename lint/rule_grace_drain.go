@@ -8,7 +8,8 @@ import "fmt"
 var ruleGraceDrain = Rule{
 	Name: "grace-shorter-than-drain",
 	Doc: "terminationGracePeriodSeconds (30 s when unset) is shorter than Istio's terminationDrainDuration " +
-		"(proxy.istio.io/config, TERMINATION_DRAIN_DURATION_SECONDS; 5 s by default), a preStop's fixed sleep or a preStop's own deadline",
+		"(proxy.istio.io/config, TERMINATION_DRAIN_DURATION_SECONDS; 5 s by default), a preStop's fixed sleep or a preStop's own deadline, " +
+		"or traefik's requestAcceptGraceTimeout + graceTimeOut (10 s by default)",
 	check: checkGraceDrain,
 }
 
@@ -34,6 +35,15 @@ func checkGraceDrain(c *checkContext, w *workload) []Finding {
 		if f, ok := preStopPastGrace(readPreStop(ct), grace); ok {
 			f.Container = ct.c.Name
 			out = append(out, f)
+		}
+		if td, ok := readTraefik(ct); ok && td.entrypoint != "" && td.total() > grace.d {
+			v := td.grace
+			out = append(out, Finding{
+				Container: ct.c.Name, Field: grace, Versus: &v,
+				Message: fmt.Sprintf("traefik's entrypoint %s keeps accepting for %s (requestAcceptGraceTimeout) and then waits up to %s (graceTimeOut) for its connections after SIGTERM, but the kubelet SIGKILLs the pod at %s: connections traefik would still have let finish are cut",
+					td.entrypoint, dur(td.accept.d), dur(td.grace.d), dur(grace.d)),
+				Fix: fmt.Sprintf("set %s to at least %d (requestAcceptGraceTimeout + graceTimeOut), or shorten graceTimeOut", grace.Path, int(td.total().Seconds())),
+			})
 		}
 		if ct.c.Name == "istio-proxy" {
 			continue // its TERMINATION_DRAIN_DURATION_SECONDS is read with the sidecar above

@@ -7,7 +7,7 @@ import "fmt"
 var ruleLongLivedNoDrain = Rule{
 	Name: "long-lived-port-without-drain",
 	Doc: "a Service port of a long-lived protocol (SSH: 22, 2222, or named/appProtocol ssh) selects pods whose proxy has no drain: " +
-		"a proxy container without preStop (it stops at SIGTERM), or an Istio sidecar that stops after a fixed terminationDrainDuration " +
+		"a proxy container without preStop (it stops at SIGTERM; traefik, which drains at SIGTERM itself, excepted), or an Istio sidecar that stops after a fixed terminationDrainDuration " +
 		"instead of at zero connections (an application server itself is not judged: lint cannot see whether it keeps sessions on SIGTERM)",
 	check: checkLongLivedNoDrain,
 }
@@ -37,6 +37,9 @@ func checkLongLivedNoDrain(c *checkContext, w *workload) []Finding {
 			ct, ok := s.target(i, w)
 			if !ok || !ct.isProxy() || readPreStop(ct).kind != stopNone {
 				continue
+			}
+			if _, drains := readTraefik(ct); drains {
+				continue // traefik drains at SIGTERM itself (lifeCycle.graceTimeOut; grace-shorter-than-drain judges its length)
 			}
 			out = append(out, Finding{
 				Container: ct.c.Name,

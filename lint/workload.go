@@ -43,6 +43,8 @@ type workload struct {
 	prefix string // field path of the pod template ("" for a Pod)
 	tmpl   corev1.PodTemplateSpec
 	nsMeta map[string]string // labels of its namespace, when known
+	// renderedBy: the template was read from a rendered form (InjectIstio).
+	renderedBy string
 }
 
 func newWorkload(o Object, defaultNS string) (*workload, bool, error) {
@@ -61,6 +63,8 @@ func newWorkload(o Object, defaultNS string) (*workload, bool, error) {
 		ref:    Ref{o.Kind(), o.Namespace(), o.Name()},
 		source: o.Source,
 		prefix: strings.Join(keys, "."),
+
+		renderedBy: o.renderedBy,
 	}
 	if w.ref.Namespace == "" {
 		w.ref.Namespace = defaultNS

@@ -31,6 +31,11 @@ type Scenario struct {
 	// the scenario needs (see Profiles); empty means "manifests": everything
 	// the scenario needs is in its own manifests.
 	Profile string `json:"profile,omitempty"`
+	// Images are gateways built from Go modules (see GatewayImages) that a
+	// manifests-profile scenario's manifests name besides the base images
+	// ({{ image "traefik" }}): the run builds and loads exactly these. A
+	// profile other than manifests brings its own images instead.
+	Images []string `json:"images,omitempty"`
 	// Namespace is the run's own namespace's metadata (e.g. the label
 	// istio-injection: enabled that turns on a mesh's sidecar injection).
 	Namespace NamespaceMeta `json:"namespace,omitempty"`
@@ -134,6 +139,10 @@ type Disruption struct {
 
 // Profiles are the systems under test drainproof knows how to install.
 var Profiles = []string{"manifests", "istio", "envoy", "gloo"}
+
+// GatewayImages are the gateways built from Go modules a scenario may name in
+// its images field (harness/gateways registers one builder for each).
+var GatewayImages = []string{"traefik"}
 
 // ProfileName is s's profile, "manifests" when the file names none.
 func (s *Scenario) ProfileName() string {

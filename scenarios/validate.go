@@ -40,6 +40,16 @@ func (s *Scenario) Validate() error {
 	if lp := s.Labels["profile"]; lp != "" && lp != s.ProfileName() {
 		return fmt.Errorf("labels.profile: %q differs from profile %q (the label selects what the profile installs)", lp, s.ProfileName())
 	}
+	for i, img := range s.Images {
+		switch {
+		case s.ProfileName() != "manifests":
+			return fmt.Errorf("images[%d]: %q: only profile manifests takes gateway images (profile %s brings its own)", i, img, s.ProfileName())
+		case !slices.Contains(GatewayImages, img):
+			return fmt.Errorf("images[%d]: %q is not one of %s", i, img, strings.Join(GatewayImages, ", "))
+		case slices.Contains(s.Images[:i], img):
+			return fmt.Errorf("images[%d]: %q is named twice", i, img)
+		}
+	}
 	for k := range s.Namespace.Labels {
 		if k == "drainproof.dev/scenario" {
 			return fmt.Errorf("namespace.labels.%s: set by drainproof itself", k)

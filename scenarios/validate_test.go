@@ -22,6 +22,9 @@ func TestParseErrorsNameTheField(t *testing.T) {
 	if _, err := Parse("x.yaml", []byte(good)); err != nil {
 		t.Fatalf("good scenario rejected: %v", err)
 	}
+	if _, err := Parse("x.yaml", []byte(good+"images: [traefik]\n")); err != nil {
+		t.Fatalf("a gateway image rejected: %v", err)
+	}
 	for _, tc := range []struct{ from, to, want string }{
 		{"kind: Scenario", "kind: Scenario\nfoo: bar", `x.yaml: foo: unknown field`},
 		{"sessions: 2", "sessions: 0", "probes.ssh.sessions"},
@@ -43,6 +46,9 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"manifests: m.yaml", "manifests: /etc/m.yaml", "x.yaml: manifests: "},
 		{"apiVersion: drainproof.dev/v1alpha1", "apiVersion: v9", "apiVersion"},
 		{"name: x", "name: X_Y", "name"},
+		{"manifests: m.yaml", "manifests: m.yaml\nimages: [envoy]", `x.yaml: images[0]: "envoy" is not one of traefik`},
+		{"manifests: m.yaml", "manifests: m.yaml\nimages: [traefik, traefik]", `x.yaml: images[1]: "traefik" is named twice`},
+		{"manifests: m.yaml", "manifests: m.yaml\nprofile: istio\nimages: [traefik]", `x.yaml: images[0]: "traefik": only profile manifests`},
 	} {
 		_, err := Parse("x.yaml", []byte(strings.Replace(good, tc.from, tc.to, 1)))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "x.yaml: ") {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/drainproof/drainproof/harness/profile"
 	"github.com/drainproof/drainproof/lint"
 	"github.com/drainproof/drainproof/scenarios"
 )
@@ -36,7 +37,7 @@ validated (strict schema, known-bad twins that exist and point back, manifests t
   helm template my-gateway ./chart | drainproof lint -
   drainproof lint --kubeconfig ~/.kube/config -n gateways`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return lintManifestsCmd(cmd.Context(), &o.kubeconfig, &o.namespace, &o.format, &o.heuristics, args)
+			return lintManifestsCmd(cmd.Context(), &o, args)
 		},
 	}
 	fs := cmd.Flags()
@@ -44,6 +45,8 @@ validated (strict schema, known-bad twins that exist and point back, manifests t
 	fs.StringVarP(&o.namespace, "namespace", "n", "", "with --kubeconfig and no FILE: only this namespace (default: all)")
 	fs.StringVar(&o.format, "format", "text", "findings as text or json")
 	fs.BoolVar(&o.heuristics, "heuristics", true, "include heuristic findings (classic sidecars: lint cannot see whether the application calls out at shutdown)")
+	fs.BoolVar(&o.istioInjection, "istio-injection", true, "render workloads Istio injects through Istio's own injection (istioctl kube-inject, offline, as the istio profile built it) "+
+		"and judge the injected spec; without a built istioctl, or =false, their sidecars are inferred from annotations (said on stderr)")
 	_ = cmd.MarkFlagFilename("kubeconfig")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -51,7 +54,7 @@ validated (strict schema, known-bad twins that exist and point back, manifests t
 
 type lintOptions struct {
 	kubeconfig, namespace, format string
-	heuristics                    bool
+	heuristics, istioInjection    bool
 }
 
 // lintManifestsCmd is `drainproof lint`: Kubernetes manifests (files,
@@ -59,7 +62,8 @@ type lintOptions struct {
 // file) are checked for drain misconfigurations by package lint; scenario
 // files and catalog names are validated as before (lintCmd). No argument
 // and no --kubeconfig: the built-in catalog, as always.
-func lintManifestsCmd(ctx context.Context, kubeconfig, namespace, format *string, heuristics *bool, refs []string) error {
+func lintManifestsCmd(ctx context.Context, o *lintOptions, refs []string) error {
+	kubeconfig, namespace, format, heuristics := &o.kubeconfig, &o.namespace, &o.format, &o.heuristics
 	if *format != "text" && *format != "json" {
 		return usagef("--format: %q is not text or json", *format)
 	}
@@ -114,6 +118,13 @@ func lintManifestsCmd(ctx context.Context, kubeconfig, namespace, format *string
 	if len(objs) == 0 && len(scenarioRefs) > 0 {
 		return nil
 	}
+	objs, notes, err := renderIstioInjection(ctx, objs, o.istioInjection)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	for _, n := range notes {
+		fmt.Fprintf(os.Stderr, "note: %s\n", n)
+	}
 	found, err := lint.Check(objs, lint.Options{})
 	if err != nil {
 		return usageError{err.Error()}
@@ -135,7 +146,8 @@ func lintManifestsCmd(ctx context.Context, kubeconfig, namespace, format *string
 		}
 		if err := enc.Encode(struct {
 			Findings []lint.Finding `json:"findings"`
-		}{found}); err != nil {
+			Notes    []string       `json:"notes,omitempty"`
+		}{found, notes}); err != nil {
 			return err
 		}
 	} else {
@@ -217,4 +229,33 @@ func isScenarioFile(objs []lint.Object) bool {
 func isTemplate(name string) bool {
 	b, err := os.ReadFile(name)
 	return err == nil && strings.Contains(string(b), "{{")
+}
+
+// renderIstioInjection replaces the workloads Istio would inject by their
+// injected form, rendered offline by the istio profile's istioctl, so the
+// Istio rules judge the real injected spec. It never falls back silently: the
+// notes say what was rendered, or why not and that the sidecars are inferred
+// from annotations instead (istioctl not built: a cold cache; the injection
+// failed; --istio-injection=false). The error is unreadable input only.
+func renderIstioInjection(ctx context.Context, objs []lint.Object, enabled bool) ([]lint.Object, []string, error) {
+	n, err := lint.IstioInjectable(objs, lint.Options{})
+	if err != nil || n == 0 {
+		return objs, nil, err
+	}
+	inferred := fmt.Sprintf("the Istio sidecars of %d workload(s) are inferred from their annotations and labels, not rendered by Istio's injection", n)
+	if !enabled {
+		return objs, []string{"--istio-injection=false: " + inferred}, nil
+	}
+	inj, err := profile.CachedIstioInjection(ctx)
+	if err != nil {
+		return objs, []string{fmt.Sprintf("%v: %s", err, inferred)}, nil
+	}
+	out, k, err := lint.InjectIstio(ctx, objs, inj, lint.Options{})
+	if err != nil {
+		if lint.IsReadError(err) {
+			return nil, nil, err
+		}
+		return objs, []string{fmt.Sprintf("Istio's injection failed (%v): %s", err, inferred)}, nil
+	}
+	return out, []string{fmt.Sprintf("%d workload(s) judged in their injected form, rendered by %s", k, inj)}, nil
 }

@@ -166,3 +166,40 @@ func TestLintScenarioFilesStillValidated(t *testing.T) {
 		t.Fatalf("exit %d, want 0 with the scenario validated\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// Istio-injected workloads are judged in the form Istio's own injection
+// renders when the istio profile's istioctl is in the cache; on a cold cache
+// (or --istio-injection=false) lint says on stderr (and in JSON) that it
+// inferred the sidecars from annotations — never silently — and still finds
+// what the annotations show.
+func TestLintIstioInjectionRenderedOrSaysWhyNot(t *testing.T) {
+	bad := lintCase(t, "exit-on-zero-capped-by-grace/mesh-default-config.yaml")
+	cold := exec.Command(cliProgram.Path(t), "lint", "--format", "json", bad)
+	cold.Env = append(os.Environ(), "DRAINPROOF_CACHE="+t.TempDir())
+	out, err := cold.Output()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("cold cache: err %v, want exit 1; stdout %s", err, out)
+	}
+	var doc struct {
+		Findings []struct{ Rule, RenderedBy string }
+		Notes    []string
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Findings) != 1 || doc.Findings[0].Rule != "exit-on-zero-capped-by-grace" || doc.Findings[0].RenderedBy != "" ||
+		len(doc.Notes) != 1 || !strings.Contains(doc.Notes[0], "istioctl is not built") || !strings.Contains(doc.Notes[0], "inferred from their annotations") {
+		t.Fatalf("cold cache: %+v", doc)
+	}
+	if r := cli(t, "lint", "--istio-injection=false", bad); r.code != 1 || !strings.Contains(r.stderr, "note: --istio-injection=false: the Istio sidecars of 1 workload(s) are inferred") {
+		t.Fatalf("--istio-injection=false: exit %d\nstderr %s", r.code, r.stderr)
+	}
+	r := cli(t, "lint", bad)
+	if strings.Contains(r.stderr, "istioctl is not built") {
+		t.Skipf("cold cache here (the Istio profile builds istioctl): %s", r.stderr)
+	}
+	if r.code != 1 || !strings.Contains(r.stderr, "note: 1 workload(s) judged in their injected form, rendered by istioctl kube-inject") ||
+		!strings.Contains(r.stdout, "(read from the injected form rendered by istioctl kube-inject") {
+		t.Fatalf("warm cache: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -63,7 +63,7 @@ func lintCmd(ctx context.Context, kubeconfig *string, refs []string) error {
 			fmt.Fprintf(os.Stderr, "FAIL %s: %v\n", s.Source, err)
 			continue
 		}
-		vals := scenarios.Values{Namespace: "lint", Images: profile.Placeholders(p), Charts: charts, SSHSecret: "drainproof-ssh"}
+		vals := scenarios.Values{Namespace: "lint", Images: profile.Placeholders(p, s.Images...), Charts: charts, SSHSecret: "drainproof-ssh"}
 		objs, err := scenarios.Render(files, s, vals)
 		if err != nil {
 			bad++

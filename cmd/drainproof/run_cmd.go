@@ -69,7 +69,7 @@ func (o *runOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ready, err := profile.Ensure(ctx, c, s.Profile, profile.BaseTable(imgs), os.Stderr)
+	ready, err := profile.EnsureScenario(ctx, c, s, profile.BaseTable(imgs), os.Stderr)
 	if err != nil {
 		return err
 	}

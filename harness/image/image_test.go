@@ -55,3 +55,14 @@ func TestFixturePackagesFindsMainPackages(t *testing.T) {
 		t.Fatal("a tree without fixtures gave no error")
 	}
 }
+
+func TestOnGatewayNeedsFilesAndTheirKey(t *testing.T) {
+	for _, tc := range []struct {
+		key   string
+		files map[string]string
+	}{{"", map[string]string{"/usr/local/bin/x": "/bin/true"}}, {"k", nil}} {
+		if _, err := OnGateway(context.Background(), Options{CacheDir: t.TempDir()}, "drainproof/x", tc.key, tc.files); err == nil || !strings.Contains(err.Error(), "image drainproof/x: no files") {
+			t.Errorf("key %q files %v: err = %v", tc.key, tc.files, err)
+		}
+	}
+}

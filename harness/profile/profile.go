@@ -98,10 +98,11 @@ func Names() []string {
 var BaseImages = []string{"fixtures", "gateway"}
 
 // Placeholders is an image table of placeholder references for rendering a
-// profile's manifests without a cluster (lint).
-func Placeholders(p Profile) map[string]string {
+// profile's manifests without a cluster (lint), with the gateway images a
+// scenario names (its images field).
+func Placeholders(p Profile, gatewayImages ...string) map[string]string {
 	out := map[string]string{}
-	for _, n := range append(append([]string{}, BaseImages...), p.ImageNames()...) {
+	for _, n := range append(append(append([]string{}, BaseImages...), p.ImageNames()...), gatewayImages...) {
 		out[n] = "drainproof/" + n + ":lint"
 	}
 	return out

@@ -1,6 +1,8 @@
 package gobuild
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -75,5 +77,48 @@ func TestParseModuleListReturnsRefusedModules(t *testing.T) {
 	}
 	if _, err := parseModuleList([]byte("{not json")); err == nil {
 		t.Fatal("garbage must be an error")
+	}
+}
+
+func TestReadMainDirectivesRestatesReplaceAndExclude(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "go.mod")
+	src := `module example.com/gw/v3
+
+go 1.25.0
+
+require github.com/gorilla/mux v1.8.1
+
+replace (
+	github.com/gorilla/mux => github.com/containous/mux v0.0.0-20250523120546-41b6ec3aed59
+	github.com/a/b v1.0.0 => github.com/c/b v1.0.1
+)
+
+exclude github.com/x/y v3.0.83+incompatible
+`
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := ReadMainDirectives(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := d.Wrapper("drainproof.local/build/gw", "example.com/gw/v3", "v3.0.0", "example.com/gw/v3/cmd/gw")
+	got := string(w.GoMod())
+	for _, want := range []string{
+		"go 1.25.0\n",
+		"\texample.com/gw/v3 v3.0.0\n",
+		"\tgithub.com/gorilla/mux => github.com/containous/mux v0.0.0-20250523120546-41b6ec3aed59\n",
+		"\tgithub.com/a/b v1.0.0 => github.com/c/b v1.0.1\n",
+		"exclude (\n\tgithub.com/x/y v3.0.83+incompatible\n)\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("wrapper go.mod lacks %q:\n%s", want, got)
+		}
+	}
+	if err := os.WriteFile(p, []byte("module m\n\ngo 1.25.0\n\nreplace a.example/x => ./x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadMainDirectives(p); err == nil || !strings.Contains(err.Error(), "a.example/x => ./x") {
+		t.Fatalf("local replacement: err = %v, want it named", err)
 	}
 }

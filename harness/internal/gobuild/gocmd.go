@@ -35,11 +35,21 @@ func Cmd(ctx context.Context, dir string, args ...string) error {
 // ModuleInfo runs `go mod download -json mod@version` (outside any module, in scratch) and
 // returns its fields (dir: the extracted source in the module cache, goMod: its go.mod file).
 func ModuleInfo(ctx context.Context, scratch, mod, version string) (dir, goMod string, err error) {
+	return moduleInfo(ctx, scratch, mod, version, Env())
+}
+
+// CachedModuleInfo is ModuleInfo from the module cache alone (GOPROXY=off): an error, never a
+// download, when mod@version is not there.
+func CachedModuleInfo(ctx context.Context, scratch, mod, version string) (dir, goMod string, err error) {
+	return moduleInfo(ctx, scratch, mod, version, append(Env(), "GOPROXY=off"))
+}
+
+func moduleInfo(ctx context.Context, scratch, mod, version string, env []string) (dir, goMod string, err error) {
 	if err := os.MkdirAll(scratch, 0o755); err != nil {
 		return "", "", err
 	}
 	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod+"@"+version)
-	cmd.Dir, cmd.Env = scratch, Env()
+	cmd.Dir, cmd.Env = scratch, env
 	out, err := cmd.Output()
 	var info struct{ Dir, GoMod, Error string }
 	_ = json.Unmarshal(out, &info)

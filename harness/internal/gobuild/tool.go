@@ -69,6 +69,13 @@ func (t Tool) BinDir(cache, goVersion string) string {
 	return filepath.Join(cache, "bin", t.Name+"-"+t.Key(goVersion))
 }
 
+// Built returns BinDir and true when t is already built there for goVersion (stamped with its key,
+// every binary present); it never builds.
+func (t Tool) Built(cache, goVersion string) (dir string, ok bool) {
+	dir = t.BinDir(cache, goVersion)
+	return dir, imgbuild.HasStamp(filepath.Join(dir, ".stamp"), t.Key(goVersion)) && allExist(dir, t.Binaries())
+}
+
 // Ensure builds t into BinDir unless already there (stamped with its key). The wrapper module
 // lives in <cache>/src/<SrcName>; `go mod tidy` runs only when its inputs change. Callers that
 // share a cache directory serialise through their own lock.

@@ -16,7 +16,8 @@ type WrapperModule struct {
 	Path     string            // module path of the wrapper, e.g. drainproof.local/build/etcd
 	Go       string            // go directive, e.g. "1.24.0"
 	Require  map[string]string // module -> version
-	Replace  map[string]string // module -> "module version" (replacement)
+	Replace  map[string]string // module (or "module version") -> "module version" (replacement)
+	Exclude  []string          // "module version" excluded from the build list
 	Packages []string          // third-party main packages to build (blank-imported by tools.go)
 	Files    map[string][]byte // our own files in the module (e.g. "main.go", "kindnet-lite/main.go")
 	Local    []string          // main packages among Files to build, e.g. "." or "./kindnet-lite"
@@ -54,6 +55,15 @@ func (w WrapperModule) GoMod() []byte {
 		b.WriteString("\nreplace (\n")
 		for _, m := range SortedKeys(w.Replace) {
 			fmt.Fprintf(&b, "\t%s => %s\n", m, w.Replace[m])
+		}
+		b.WriteString(")\n")
+	}
+	if len(w.Exclude) > 0 {
+		ex := append([]string(nil), w.Exclude...)
+		sort.Strings(ex)
+		b.WriteString("\nexclude (\n")
+		for _, e := range ex {
+			fmt.Fprintf(&b, "\t%s\n", e)
 		}
 		b.WriteString(")\n")
 	}

@@ -136,10 +136,10 @@ func (e *Env) Record(s *scenarios.Scenario, dp reports.DataPlane, res *run.Resul
 }
 
 // EnsureProfile makes s's profile ready on the suite's cluster (once per profile:
-// images built and loaded, control plane installed) and returns the run's
-// image table and data plane.
+// images built and loaded, control plane installed), and the gateway images s
+// names (once per gateway), and returns the run's image table and data plane.
 func (e *Env) EnsureProfile(ctx context.Context, s *scenarios.Scenario) (*profile.Ready, error) {
-	r, err := profile.Ensure(ctx, e.Cluster, s.Profile, e.Base, os.Stderr)
+	r, err := profile.EnsureScenario(ctx, e.Cluster, s, e.Base, os.Stderr)
 	if err != nil {
 		return nil, err
 	}
