@@ -129,7 +129,7 @@ type Disruption struct {
 }
 
 // Profiles are the systems under test drainproof knows how to install.
-var Profiles = []string{"manifests", "istio"}
+var Profiles = []string{"manifests", "istio", "envoy-gateway"}
 
 // ProfileName is s's profile, "manifests" when the file names none.
 func (s *Scenario) ProfileName() string {
