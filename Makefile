@@ -59,8 +59,12 @@ test: unit standin-contract lint lint-workflows e2e-harness e2e
 # The L4 Envoy stand-in against pilot-agent's real code (Istio's bootstrap writer, readiness
 # probe, drain/wait/kill), in its own module so Istio never enters go.mod. Compiling Istio's
 # packages takes minutes and a few GB the first time.
+# The same against Envoy Gateway's real code (bootstrap, certgen, translator, shutdown manager) in
+# egcontract/, built with CGO_ENABLED=0 -trimpath like the envoy-gateway profile's binary, so its
+# packages come from that build's cache.
 standin-contract:
 	cd fixtures/envoy-standin/istiocontract && $(GOTEST) -count=1 -timeout 20m ./...
+	cd fixtures/envoy-standin/egcontract && CGO_ENABLED=0 GOWORK=off $(GOTEST) -trimpath -count=1 -timeout 20m ./...
 
 bench: deps
 	./.ci/bench

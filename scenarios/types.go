@@ -138,7 +138,7 @@ type Disruption struct {
 }
 
 // Profiles are the systems under test drainproof knows how to install.
-var Profiles = []string{"manifests", "istio", "envoy", "gloo"}
+var Profiles = []string{"manifests", "istio", "envoy", "gloo", "envoy-gateway"}
 
 // GatewayImages are the gateways built from Go modules a scenario may name in
 // its images field (harness/gateways registers one builder for each).

@@ -108,7 +108,7 @@ func Install(ctx context.Context, rc *rest.Config, b *Built, log io.Writer) erro
 			return err
 		}
 		t := time.Now()
-		changed, err := h.apply(ctx, r.name, c, r.values, key)
+		changed, err := h.Apply(ctx, r.name, c, r.values, key)
 		if err != nil {
 			return err
 		}
@@ -258,7 +258,7 @@ func Uninstall(ctx context.Context, rc *rest.Config, log io.Writer) error {
 		return err
 	}
 	for _, r := range []string{istiodRelease, baseRelease} {
-		if err := h.uninstall(r); err != nil {
+		if err := h.Uninstall(r); err != nil {
 			return err
 		}
 	}
