@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"al.essio.dev/pkg/shellescape"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/e2e-framework/pkg/flags"
 
 	"github.com/drainproof/drainproof/harness/cluster"
 	"github.com/drainproof/drainproof/harness/profile"
@@ -188,9 +190,42 @@ func (e *Env) qualificationHeader(results []reports.Result) reports.Qualificatio
 	}
 }
 
+// labelsArg is the suite's -labels flag (e2e-framework's, a map) as the
+// label selector it means: KEY=VALUE terms, "KEY in (A,B)" for a key given
+// twice, keys sorted. (The flag's own String is Go's map syntax.)
 func labelsArg() string {
-	if f := flag.Lookup("labels"); f != nil {
-		return f.Value.String()
+	f := flag.Lookup("labels")
+	if f == nil {
+		return ""
 	}
-	return ""
+	switch m := f.Value.(type) {
+	case flags.LabelsMap:
+		return selectorOf(m)
+	case *flags.LabelsMap:
+		return selectorOf(*m)
+	}
+	return f.Value.String()
+}
+
+func selectorOf(m map[string][]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	terms := make([]string, 0, len(keys))
+	for _, k := range keys {
+		vs := slices.Clone(m[k])
+		sort.Strings(vs)
+		vs = slices.Compact(vs)
+		switch len(vs) {
+		case 0:
+			terms = append(terms, k)
+		case 1:
+			terms = append(terms, k+"="+vs[0])
+		default:
+			terms = append(terms, k+" in ("+strings.Join(vs, ",")+")")
+		}
+	}
+	return strings.Join(terms, ",")
 }
