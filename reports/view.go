@@ -83,7 +83,7 @@ func describe(e ledger.Event) string {
 	add("", e.Conn)
 	add("pod=", e.Pod)
 	add("peer=", e.Peer)
-	add("cause=", e.Cause)
+	add("cause=", string(e.Cause))
 	if e.Code != 0 {
 		parts = append(parts, fmt.Sprintf("code=%d", e.Code))
 	}
