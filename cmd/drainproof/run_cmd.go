@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drainproof/drainproof/harness/cluster"
+	"github.com/drainproof/drainproof/harness/probe"
 	"github.com/drainproof/drainproof/harness/profile"
 	"github.com/drainproof/drainproof/harness/run"
 	"github.com/drainproof/drainproof/harness/verdict"
@@ -89,8 +90,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		}
 	}
 	if err != nil {
-		var se *run.SetupError
-		if errors.As(err, &se) || res == nil {
+		if probe.IsSetup(err) || res == nil {
 			// The cluster could not run the scenario: keep its logs beside the run.
 			dir := filepath.Join(o.out, "cluster-logs")
 			if lerr := c.ExportLogs(context.WithoutCancel(ctx), dir); lerr == nil {

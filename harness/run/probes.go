@@ -176,7 +176,7 @@ func (s *probeSet) established(ctx context.Context, log io.Writer) error {
 		}
 		select {
 		case <-ctx.Done():
-			return &SetupError{Err: errors.New("probes did not reach steady state within 1m: " + s.describe())}
+			return setup(errors.New("probes did not reach steady state within 1m: " + s.describe()))
 		case <-t.C:
 		}
 	}
