@@ -183,7 +183,7 @@ func (f *probeFlags) run(ctx context.Context) error {
 		return err
 	}
 	printVerdict(v, f.out)
-	return outcomeError(v)
+	return outcomeError(v.Outcome)
 }
 
 // incomplete says why the probe's run cannot be judged (nil when it can):
