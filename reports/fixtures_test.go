@@ -44,7 +44,7 @@ func (b *book) conn(id, peer string, est int) *book {
 }
 
 func (b *book) end(at int, id string, kind ledger.Kind, cause string) *book {
-	return b.add(at, ledger.Event{Kind: kind, Probe: "ssh", Conn: id, Cause: cause})
+	return b.add(at, ledger.Event{Kind: kind, Probe: "ssh", Conn: id, Cause: ledger.Cause(cause)})
 }
 
 // gatewayRollout: two old gateway pods carrying three SSH sessions each are

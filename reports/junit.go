@@ -272,7 +272,7 @@ func dropsOfRole(r Result, role string, roles podRoles) string {
 	for _, d := range r.Verdict.DropDetails {
 		if d.Pod != "" && roles.role[d.Pod] == role {
 			drops++
-			cause := d.Cause
+			cause := string(d.Cause)
 			if cause == "" {
 				cause = "unknown cause"
 			}

@@ -260,11 +260,11 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-func orDash(s string) string {
+func orDash[S ~string](s S) string {
 	if s == "" {
 		return "—"
 	}
-	return s
+	return string(s)
 }
 
 // cell makes text safe inside a Markdown table cell.

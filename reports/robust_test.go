@@ -132,3 +132,40 @@ func TestRegenerateEmptyLedgerIsIncomplete(t *testing.T) {
 		t.Fatalf("empty ledger: outcome %s, want INCOMPLETE", o)
 	}
 }
+
+// `drainproof report` reads a ledger written before the drop causes were one
+// vocabulary: the http and load probes' "error" is today's "other", and the
+// re-judged verdict and reports say so.
+func TestRegenerateReadsAnEarlierLedgersCauseWords(t *testing.T) {
+	dir := t.TempDir()
+	r := twinRun()
+	writeLedger(t, dir, r.Events)
+	path := filepath.Join(dir, LedgerFile)
+	b := readFile(t, dir, LedgerFile)
+	old := bytes.ReplaceAll(b, []byte(`"cause":"reset"`), []byte(`"cause":"error"`))
+	if bytes.Equal(old, b) {
+		t.Fatal("fixture has no reset drop to rewrite")
+	}
+	if err := os.WriteFile(path, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := Regenerate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	others := 0
+	for _, d := range rs[0].Verdict.DropDetails {
+		if d.Cause == "error" {
+			t.Errorf("drop %s keeps the old word %q", d.Conn, d.Cause)
+		}
+		if d.Cause == ledger.CauseOther {
+			others++
+		}
+	}
+	if others == 0 {
+		t.Errorf("no drop reads as %q: %+v", ledger.CauseOther, rs[0].Verdict.DropDetails)
+	}
+	if md := string(readFile(t, dir, SummaryFile)); !strings.Contains(md, "other") {
+		t.Errorf("summary.md does not name the cause other:\n%s", md)
+	}
+}

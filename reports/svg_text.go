@@ -126,7 +126,7 @@ func connTitle(r Result, c verdict.Conn) string {
 	if c.End != nil {
 		end = string(c.EndKind) + " at " + rel(r, *c.End)
 		if c.Cause != "" {
-			end += " (" + c.Cause + ")"
+			end += " (" + string(c.Cause) + ")"
 		}
 	}
 	s := fmt.Sprintf("%s peer %s, carried by %s: established %s, %s", c.ID, orDash(c.Peer), orDash(c.Pod), rel(r, c.Start), end)

@@ -83,7 +83,7 @@ func describe(e ledger.Event) string {
 	add("", e.Conn)
 	add("pod=", e.Pod)
 	add("peer=", e.Peer)
-	add("cause=", e.Cause)
+	add("cause=", string(e.Cause))
 	if e.Code != 0 {
 		parts = append(parts, fmt.Sprintf("code=%d", e.Code))
 	}
@@ -153,24 +153,13 @@ func (g podDrops) summary(r Result) string {
 	return s + " (" + g.Causes + ")"
 }
 
-// suiteOutcome is several runs' headline: PASS when every run is green,
-// INCOMPLETE when none failed but some could not be judged, else FAIL.
+// suiteOutcome is several runs' headline (verdict.Overall).
 func suiteOutcome(rs []Result) verdict.Outcome {
-	incomplete := false
-	for _, r := range rs {
-		o := r.Verdict.Outcome
-		switch {
-		case o.OK():
-		case o == verdict.Incomplete || o == verdict.NotRun:
-			incomplete = true
-		default:
-			return verdict.Fail
-		}
+	os := make([]verdict.Outcome, len(rs))
+	for i, r := range rs {
+		os[i] = r.Verdict.Outcome
 	}
-	if incomplete || len(rs) == 0 {
-		return verdict.Incomplete
-	}
-	return verdict.Pass
+	return verdict.Overall(os...)
 }
 
 // latencyCells is one latency summary as table cells.

@@ -10,12 +10,7 @@
 // the disruption stopped.
 package scenarios
 
-import (
-	"encoding/json"
-	"fmt"
-	"github.com/drainproof/drainproof/harness/verdict"
-	"time"
-)
+import "github.com/drainproof/drainproof/harness/verdict"
 
 // APIVersion is the schema version of scenario files.
 const APIVersion = "drainproof.dev/v1alpha1"
@@ -57,7 +52,7 @@ type Scenario struct {
 	// plus expectFailure (how it must fail).
 	Expect verdict.Expect `json:"expect"`
 	// Timeout bounds the whole run after the objects are ready.
-	Timeout Duration `json:"timeout"`
+	Timeout verdict.Duration `json:"timeout"`
 	// Nodes is how many schedulable nodes the scenario needs (default 1): a cluster created
 	// for it gets that many (control plane + workers); a run on a cluster with fewer is a setup
 	// error before anything is created.
@@ -88,30 +83,30 @@ type Probes struct {
 
 // SSHProbe holds SSH sessions through a Service (the gateway's TCP listener).
 type SSHProbe struct {
-	Service   string   `json:"service"`
-	Port      int      `json:"port"` // the Service port; its NodePort is dialled
-	Sessions  int      `json:"sessions"`
-	Heartbeat Duration `json:"heartbeat,omitempty"`
-	Lifetime  Duration `json:"lifetime"`
+	Service   string           `json:"service"`
+	Port      int              `json:"port"` // the Service port; its NodePort is dialled
+	Sessions  int              `json:"sessions"`
+	Heartbeat verdict.Duration `json:"heartbeat,omitempty"`
+	Lifetime  verdict.Duration `json:"lifetime"`
 }
 
 // HTTPProbe holds keep-alive HTTP connections with periodic requests.
 type HTTPProbe struct {
-	Service     string   `json:"service"`
-	Port        int      `json:"port"`
-	Path        string   `json:"path,omitempty"`
-	Connections int      `json:"connections"`
-	Interval    Duration `json:"interval,omitempty"`
-	Lifetime    Duration `json:"lifetime"`
+	Service     string           `json:"service"`
+	Port        int              `json:"port"`
+	Path        string           `json:"path,omitempty"`
+	Connections int              `json:"connections"`
+	Interval    verdict.Duration `json:"interval,omitempty"`
+	Lifetime    verdict.Duration `json:"lifetime"`
 }
 
 // LoadProbe is a constant-rate vegeta attack.
 type LoadProbe struct {
-	Service  string   `json:"service"`
-	Port     int      `json:"port"`
-	Path     string   `json:"path,omitempty"`
-	Rate     int      `json:"rate"`
-	Duration Duration `json:"duration"`
+	Service  string           `json:"service"`
+	Port     int              `json:"port"`
+	Path     string           `json:"path,omitempty"`
+	Rate     int              `json:"rate"`
+	Duration verdict.Duration `json:"duration"`
 }
 
 // OutboundProbe follows the logs of an in-pod caller (fixtures/caller) and
@@ -128,8 +123,8 @@ type Disruption struct {
 	// selector "pods/app=NAME" (delete, force-delete, evict: the first pod by name).
 	Target string `json:"target"`
 	// Grace overrides the pod's terminationGracePeriodSeconds for delete (nil: the pod's own).
-	Grace   *int64   `json:"grace,omitempty"`
-	Timeout Duration `json:"timeout,omitempty"` // how long "done" may take (default 3m)
+	Grace   *int64           `json:"grace,omitempty"`
+	Timeout verdict.Duration `json:"timeout,omitempty"` // how long "done" may take (default 3m)
 	// Pick chooses the victims of delete, force-delete and evict among the
 	// target's pods, by what they carry once traffic reached every ready pod:
 	// "busiest" (default: the pod carrying the most probe connections, then
@@ -170,22 +165,4 @@ func (s *Scenario) NodeCount() int {
 		return 1
 	}
 	return s.Nodes
-}
-
-// Duration is a time.Duration written as "30s" in YAML.
-type Duration struct{ time.Duration }
-
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
-
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration must be a string like \"30s\", got %s", b)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("duration %q: %v", s, err)
-	}
-	d.Duration = v
-	return nil
 }

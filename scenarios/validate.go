@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/drainproof/drainproof/harness/verdict"
 )
 
 var nameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
@@ -87,7 +89,7 @@ func (s *Scenario) Validate() error {
 	return nil
 }
 
-func positive(field string, d Duration) error {
+func positive(field string, d verdict.Duration) error {
 	if d.Duration <= 0 {
 		return fmt.Errorf("%s: must be > 0", field)
 	}

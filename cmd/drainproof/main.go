@@ -58,13 +58,14 @@ var errVerdictFailed = errors.New("verdict failed")
 // errIncomplete is returned by commands whose run could not be judged: exit 3.
 var errIncomplete = errors.New("run incomplete")
 
-// outcomeError maps a verdict's outcome to the command's result (and so its
-// exit status): nil for PASS and FAILED AS EXPECTED.
-func outcomeError(v verdict.Verdict) error {
+// outcomeError maps an outcome to the command's result (and so its exit
+// status): nil for PASS and FAILED AS EXPECTED, errIncomplete for a run (or
+// runs) that could not be judged, errVerdictFailed otherwise.
+func outcomeError(o verdict.Outcome) error {
 	switch {
-	case v.Outcome == verdict.Incomplete:
+	case o == verdict.Incomplete || o == verdict.NotRun:
 		return errIncomplete
-	case v.Outcome.OK():
+	case o.OK():
 		return nil
 	}
 	return errVerdictFailed

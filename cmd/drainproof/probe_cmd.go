@@ -16,9 +16,7 @@ import (
 
 	"github.com/drainproof/drainproof/harness/ledger"
 	"github.com/drainproof/drainproof/harness/probe"
-	httpprobe "github.com/drainproof/drainproof/harness/probe/http"
-	"github.com/drainproof/drainproof/harness/probe/load"
-	sshprobe "github.com/drainproof/drainproof/harness/probe/ssh"
+	"github.com/drainproof/drainproof/harness/probe/traffic"
 	"github.com/drainproof/drainproof/harness/verdict"
 	"github.com/drainproof/drainproof/reports"
 )
@@ -183,14 +181,14 @@ func (f *probeFlags) run(ctx context.Context) error {
 		return err
 	}
 	printVerdict(v, f.out)
-	return outcomeError(v)
+	return outcomeError(v.Outcome)
 }
 
 // incomplete says why the probe's run cannot be judged (nil when it can):
 // interrupted by a signal, a probe failing, or --duration ending sessions
 // that --lifetime meant to live longer. With --lifetime unset the sessions
 // are meant to live until --duration, so reaching it is the plan.
-func (f *probeFlags) incomplete(ctx context.Context, probes []probe.Probe, errs []error, cut []bool) []string {
+func (f *probeFlags) incomplete(ctx context.Context, probes traffic.Set, errs []error, cut []bool) []string {
 	var out []string
 	if ctx.Err() != nil {
 		out = append(out, fmt.Sprintf("interrupted (%v) before the probe finished", context.Cause(ctx)))
@@ -207,7 +205,7 @@ func (f *probeFlags) incomplete(ctx context.Context, probes []probe.Probe, errs 
 }
 
 // build validates the flags and constructs the probes; every error names a flag.
-func (f *probeFlags) build() ([]probe.Probe, error) {
+func (f *probeFlags) build() (traffic.Set, error) {
 	if f.out == "" {
 		return nil, usagef("--out: required")
 	}
@@ -245,32 +243,20 @@ func (f *probeFlags) build() ([]probe.Probe, error) {
 	if life == 0 {
 		life = f.duration
 	}
-	var ps []probe.Probe
+	var spec traffic.Spec
 	if f.ssh != "" {
-		cfg := sshprobe.DefaultConfig()
-		cfg.Addr, cfg.User, cfg.KeyFile, cfg.KnownHostsFile = f.ssh, f.sshUser, f.sshKey, f.sshKnownHosts
-		cfg.Sessions, cfg.Heartbeat, cfg.Lifetime = f.sessions, f.heartbeat, life
-		p, err := sshprobe.New(cfg)
-		if err != nil {
-			return nil, err
-		}
-		ps = append(ps, p)
+		spec.SSH = &traffic.SSH{Addr: f.ssh, User: f.sshUser, KeyFile: f.sshKey, KnownHostsFile: f.sshKnownHosts,
+			Sessions: f.sessions, Heartbeat: f.heartbeat, Lifetime: life}
 	}
 	if f.httpURL != "" {
-		cfg := httpprobe.DefaultConfig(f.httpURL, f.duration)
-		cfg.Connections, cfg.Interval, cfg.Lifetime = f.connections, f.interval, life
-		p, err := httpprobe.New(cfg)
-		if err != nil {
-			return nil, err
-		}
-		ps = append(ps, p)
+		spec.HTTP = &traffic.HTTP{URL: f.httpURL, Connections: f.connections, Interval: f.interval, Lifetime: life, Duration: f.duration}
 	}
 	if f.loadURL != "" {
-		p, err := load.New(load.DefaultConfig(f.loadURL, f.rate, life))
-		if err != nil {
-			return nil, err
-		}
-		ps = append(ps, p)
+		spec.Load = &traffic.Load{URL: f.loadURL, Rate: f.rate, Duration: life}
+	}
+	ps, err := traffic.New(spec)
+	if err != nil {
+		return nil, err
 	}
 	if len(ps) == 0 {
 		return nil, usagef("nothing to probe: give --ssh, --http or --load")

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/drainproof/drainproof/harness/ledger"
-	"github.com/drainproof/drainproof/harness/probe"
+	"github.com/drainproof/drainproof/harness/probe/traffic"
 )
 
 // Attach mode's disruption: what the ledger knows of the moment the target
@@ -31,38 +31,15 @@ import (
 // disruptAction is the action name the ledger gives a --disrupt command.
 const disruptAction = "command"
 
-// established reports whether every probe has its traffic up: every
-// session/connection it opens at start, or for load a first result.
-func established(ps []probe.Probe, f *probeFlags) bool {
-	for _, p := range ps {
-		s := p.Stats()
-		switch p.Name() {
-		case "ssh":
-			if s.Connections.Load() < int64(f.sessions) {
-				return false
-			}
-		case "http":
-			if s.Connections.Load() < int64(f.connections) {
-				return false
-			}
-		default:
-			if s.Requests.Load() == 0 && s.Connections.Load() == 0 {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // runDisruption waits for the traffic, then --disrupt-after, then runs the
 // command, recording it. It returns when the command ended or ctx did.
-func runDisruption(ctx context.Context, l *ledger.Ledger, ps []probe.Probe, f *probeFlags) {
+func runDisruption(ctx context.Context, l *ledger.Ledger, ps traffic.Set, f *probeFlags) {
 	incomplete := func(why string) {
 		_ = l.Add(ledger.Event{Kind: ledger.Incomplete, Probe: "disrupt", Error: "--disrupt never ran: " + why})
 	}
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
-	for !established(ps, f) {
+	for !ps.Established() {
 		select {
 		case <-ctx.Done():
 			incomplete("the probes' traffic was not established before the probe ended")

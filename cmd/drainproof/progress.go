@@ -11,8 +11,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/drainproof/drainproof/harness/ledger"
-	"github.com/drainproof/drainproof/harness/probe"
 	"github.com/drainproof/drainproof/harness/probe/load"
+	"github.com/drainproof/drainproof/harness/probe/traffic"
 )
 
 // The probe's progress while it runs: on a terminal one live line rewritten
@@ -49,7 +49,7 @@ type progress struct {
 }
 
 // progressOf samples the probes' counters.
-func progressOf(ps []probe.Probe, f *probeFlags, stalls *kindCounter) func() progress {
+func progressOf(ps traffic.Set, f *probeFlags, stalls *kindCounter) func() progress {
 	return func() progress {
 		var p progress
 		for _, pr := range ps {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drainproof/drainproof/harness/cluster"
+	"github.com/drainproof/drainproof/harness/probe"
 	"github.com/drainproof/drainproof/harness/profile"
 	"github.com/drainproof/drainproof/harness/run"
 	"github.com/drainproof/drainproof/harness/verdict"
@@ -89,8 +90,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		}
 	}
 	if err != nil {
-		var se *run.SetupError
-		if errors.As(err, &se) || res == nil {
+		if probe.IsSetup(err) || res == nil {
 			// The cluster could not run the scenario: keep its logs beside the run.
 			dir := filepath.Join(o.out, "cluster-logs")
 			if lerr := c.ExportLogs(context.WithoutCancel(ctx), dir); lerr == nil {
@@ -102,7 +102,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		// why in the ledger, so the verdict is INCOMPLETE (exit 3).
 		fmt.Fprintf(os.Stderr, "%s%v\n", errorPrefix, err)
 	}
-	return outcomeError(res.Verdict)
+	return outcomeError(res.Verdict.Outcome)
 }
 
 func newReportCmd() *cobra.Command {
@@ -125,7 +125,7 @@ func reportDirs(dirs []string) error {
 	if len(dirs) == 0 {
 		return usagef("report: give one or more run directories (each with ledger.jsonl and run.json)")
 	}
-	var failed, incomplete bool
+	var outcomes []verdict.Outcome
 	for _, dir := range dirs {
 		rs, err := reports.Regenerate(dir)
 		if err != nil {
@@ -137,17 +137,10 @@ func reportDirs(dirs []string) error {
 			for _, why := range v.IncompleteReasons {
 				fmt.Printf("  - incomplete: %s\n", why)
 			}
-			incomplete = incomplete || v.Outcome == verdict.Incomplete
-			failed = failed || !v.Outcome.OK() && v.Outcome != verdict.Incomplete
+			outcomes = append(outcomes, v.Outcome)
 		}
 	}
 	// The exit status of the runs themselves: a failure (1) outranks a run
 	// that could not be judged (3).
-	switch {
-	case failed:
-		return errVerdictFailed
-	case incomplete:
-		return errIncomplete
-	}
-	return nil
+	return outcomeError(verdict.Overall(outcomes...))
 }

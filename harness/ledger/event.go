@@ -63,7 +63,7 @@ type Event struct {
 	Target  string            `json:"target,omitempty"`  // address or URL the probe used
 	Peer    string            `json:"peer,omitempty"`    // address the server saw (the proxy or pod carrying it)
 	Pod     string            `json:"pod,omitempty"`     // namespace/name this event is attributed to
-	Cause   string            `json:"cause,omitempty"`   // eof, reset, timeout, refused, ... for drops/failures
+	Cause   Cause             `json:"cause,omitempty"`   // how a drop, dial failure, request or call failed
 	Code    int               `json:"code,omitempty"`    // HTTP status or exit code
 	Latency time.Duration     `json:"latency,omitempty"` // nanoseconds
 	Error   string            `json:"error,omitempty"`

@@ -37,13 +37,20 @@ type Stats struct {
 }
 
 // SetupError is bad input or an unusable target: the run cannot say anything
-// about draining. Field names the flag, file or setting at fault.
+// about draining (exit code 2, never a verdict). It is drainproof's one setup
+// error, for probes and the run engine alike. Field names the flag, file or
+// setting at fault; "" when Err already says where.
 type SetupError struct {
 	Field string
 	Err   error
 }
 
-func (e *SetupError) Error() string { return fmt.Sprintf("%s: %v", e.Field, e.Err) }
+func (e *SetupError) Error() string {
+	if e.Field == "" {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("%s: %v", e.Field, e.Err)
+}
 func (e *SetupError) Unwrap() error { return e.Err }
 
 // Setupf builds a *SetupError.

@@ -29,6 +29,7 @@ import (
 	"github.com/drainproof/drainproof/harness/disrupt"
 	"github.com/drainproof/drainproof/harness/internal/kube"
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/harness/probe"
 	"github.com/drainproof/drainproof/harness/verdict"
 	"github.com/drainproof/drainproof/harness/watch"
 	"github.com/drainproof/drainproof/reports"
@@ -68,18 +69,13 @@ type Result struct {
 	Evidence string
 }
 
-// SetupError means the run could not judge anything (bad scenario, objects
-// rejected, workloads never available): exit code 2, not a verdict.
-type SetupError struct{ Err error }
-
-func (e *SetupError) Error() string { return e.Err.Error() }
-func (e *SetupError) Unwrap() error { return e.Err }
-
+// setup marks err as a *probe.SetupError: the run could not judge anything
+// (bad scenario, objects rejected, workloads never available).
 func setup(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &SetupError{Err: err}
+	return &probe.SetupError{Err: err}
 }
 
 // Run executes o.Scenario. A non-nil Result comes back whenever probes ran.

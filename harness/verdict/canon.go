@@ -26,7 +26,7 @@ func compareEvents(a, b ledger.Event) int {
 	}
 	for _, p := range [][2]string{
 		{string(a.Kind), string(b.Kind)}, {a.Conn, b.Conn}, {a.Pod, b.Pod}, {a.Peer, b.Peer},
-		{a.Probe, b.Probe}, {a.Target, b.Target}, {a.Cause, b.Cause}, {a.Error, b.Error},
+		{a.Probe, b.Probe}, {a.Target, b.Target}, {string(a.Cause), string(b.Cause)}, {a.Error, b.Error},
 	} {
 		if c := strings.Compare(p[0], p[1]); c != 0 {
 			return c

@@ -131,7 +131,7 @@ func dropMessage(d Drop, tl Timeline) string {
 	}
 	cause := ""
 	if d.Cause != "" {
-		cause = " (" + d.Cause + ")"
+		cause = " (" + string(d.Cause) + ")"
 	}
 	msg := fmt.Sprintf("%s dropped%s at %s", conn, cause, tl.Format(d.Time))
 	switch {

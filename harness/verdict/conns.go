@@ -17,10 +17,10 @@ type Conn struct {
 	Start time.Time `json:"start"`         // Established
 	// End is the connection's first ending event; nil when it was still open
 	// when the ledger ended.
-	End     *time.Time  `json:"end,omitempty"`
-	EndKind ledger.Kind `json:"endKind,omitempty"` // ClosedByClient, ClosedByServer or Drop
-	Cause   string      `json:"cause,omitempty"`   // the end's cause (drops)
-	Stalls  []time.Time `json:"stalls,omitempty"`
+	End     *time.Time   `json:"end,omitempty"`
+	EndKind ledger.Kind  `json:"endKind,omitempty"` // ClosedByClient, ClosedByServer or Drop
+	Cause   ledger.Cause `json:"cause,omitempty"`   // the end's cause (drops)
+	Stalls  []time.Time  `json:"stalls,omitempty"`
 	// DropSeq is the Seq of the Drop event that ended it (0: not dropped);
 	// it equals the Seq of the matching Drop in Verdict.DropDetails.
 	DropSeq int64 `json:"dropSeq,omitempty"`

@@ -55,7 +55,7 @@ func (b *book) conn(id, peer string, est, end int, kind ledger.Kind, cause strin
 	b.add(est-1, ledger.Event{Kind: ledger.Dial, Probe: "ssh", Conn: id, Target: "127.0.0.1:2222"})
 	b.add(est, ledger.Event{Kind: ledger.Established, Probe: "ssh", Conn: id, Peer: peer})
 	if end >= 0 {
-		b.add(end, ledger.Event{Kind: kind, Probe: "ssh", Conn: id, Cause: cause})
+		b.add(end, ledger.Event{Kind: kind, Probe: "ssh", Conn: id, Cause: ledger.Cause(cause)})
 	}
 	return b
 }

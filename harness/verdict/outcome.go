@@ -35,3 +35,24 @@ func outcomeOf(v Verdict) Outcome {
 	}
 	return ControlDidNotHold
 }
+
+// Overall is several runs' headline, the one rule for a suite, a report of
+// several directories and an exit status: FAIL when any run is neither green
+// nor unjudgeable, else INCOMPLETE when some run could not be judged (or
+// none ran), else PASS.
+func Overall(outcomes ...Outcome) Outcome {
+	incomplete := len(outcomes) == 0
+	for _, o := range outcomes {
+		switch {
+		case o.OK():
+		case o == Incomplete || o == NotRun:
+			incomplete = true
+		default:
+			return Fail
+		}
+	}
+	if incomplete {
+		return Incomplete
+	}
+	return Pass
+}

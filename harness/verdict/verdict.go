@@ -79,14 +79,14 @@ type PodMetrics struct {
 
 // Drop is one dropped connection and what it is attributed to.
 type Drop struct {
-	Seq          int64       `json:"seq"` // the Drop event's ledger Seq
-	Conn         string      `json:"conn,omitempty"`
-	Time         time.Time   `json:"t"`
-	Cause        string      `json:"cause,omitempty"`
-	Peer         string      `json:"peer,omitempty"`
-	Pod          string      `json:"pod,omitempty"`      // carrying pod, "" when unattributable
-	PodEvent     ledger.Kind `json:"podEvent,omitempty"` // the pod's latest lifecycle event at or before the drop
-	PodEventTime *time.Time  `json:"podEventTime,omitempty"`
+	Seq          int64        `json:"seq"` // the Drop event's ledger Seq
+	Conn         string       `json:"conn,omitempty"`
+	Time         time.Time    `json:"t"`
+	Cause        ledger.Cause `json:"cause,omitempty"`
+	Peer         string       `json:"peer,omitempty"`
+	Pod          string       `json:"pod,omitempty"`      // carrying pod, "" when unattributable
+	PodEvent     ledger.Kind  `json:"podEvent,omitempty"` // the pod's latest lifecycle event at or before the drop
+	PodEventTime *time.Time   `json:"podEventTime,omitempty"`
 	// AfterDeleting: the carrying pod had a PodDeleting at or before the drop.
 	AfterDeleting bool `json:"afterDeleting"`
 	// SinceDeleting is the drop's time minus the carrying pod's PodDeleting

@@ -2,22 +2,9 @@ package http
 
 import (
 	"errors"
-	"io"
 	"net"
-	"syscall"
-)
 
-// Causes, as written to events.
-const (
-	CauseEOF         = "eof"
-	CauseTruncated   = "truncated"
-	CauseReset       = "reset"
-	CauseTimeout     = "timeout"
-	CauseProtocol    = "protocol"
-	CauseRefused     = "refused"
-	CauseUnreachable = "unreachable"
-	CauseDNS         = "dns"
-	CauseError       = "error"
+	"github.com/drainproof/drainproof/harness/ledger"
 )
 
 // phase is where in a request a failure happened; it decides eof vs truncated.
@@ -29,40 +16,18 @@ const (
 	phaseBody                // reading the body
 )
 
-// requestCause names why a request in flight failed.
-func requestCause(err error, ph phase) string {
+// requestCause names why a request in flight failed: ledger.CauseOf, refined
+// by the phase (an EOF in the body is a truncated response; anything not an
+// I/O error after the request was written is a protocol error).
+func requestCause(err error, ph phase) ledger.Cause {
+	c := ledger.CauseOf(err)
 	switch {
-	case isTimeout(err):
-		return CauseTimeout
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
-		return CauseReset
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		if ph == phaseBody {
-			return CauseTruncated
-		}
-		return CauseEOF
-	case ph != phaseWrite && isProtocol(err):
-		return CauseProtocol
+	case c == ledger.CauseEOF && ph == phaseBody:
+		return ledger.CauseTruncated
+	case c == ledger.CauseOther && ph != phaseWrite && isProtocol(err):
+		return ledger.CauseProtocol
 	}
-	return CauseError
-}
-
-// dialCause names why a connection attempt failed.
-func dialCause(err error) string {
-	var dnsErr *net.DNSError
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return CauseRefused
-	case isTimeout(err):
-		return CauseTimeout
-	case errors.Is(err, syscall.ECONNRESET):
-		return CauseReset
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return CauseUnreachable
-	case errors.As(err, &dnsErr):
-		return CauseDNS
-	}
-	return CauseError
+	return c
 }
 
 func isTimeout(err error) bool {

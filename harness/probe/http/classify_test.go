@@ -127,7 +127,7 @@ func TestCloseBeforeFirstResponseIsADrop(t *testing.T) {
 		nethttp.ReadRequest(br)
 	})
 	end := firstEnd(t, runScripted(t, url, nil))
-	if end.Kind != ledger.Drop || end.Cause != CauseEOF || end.Detail["response_bytes"] != "0" {
+	if end.Kind != ledger.Drop || end.Cause != ledger.CauseEOF || end.Detail["response_bytes"] != "0" {
 		t.Fatalf("got %s cause=%s %v, want drop eof with 0 response bytes", end.Kind, end.Cause, end.Detail)
 	}
 }
@@ -136,33 +136,33 @@ func TestDropCauses(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		script func(c net.Conn, br *bufio.Reader)
-		cause  string
+		cause  ledger.Cause
 	}{
 		{"header then close", func(c net.Conn, br *bufio.Reader) {
 			nethttp.ReadRequest(br)
 			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly some"))
-		}, CauseTruncated},
+		}, ledger.CauseTruncated},
 		{"chunked stream cut", func(c net.Conn, br *bufio.Reader) {
 			nethttp.ReadRequest(br)
 			c.Write([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nchunk\r\n"))
-		}, CauseTruncated},
+		}, ledger.CauseTruncated},
 		{"half a header", func(c net.Conn, br *bufio.Reader) {
 			nethttp.ReadRequest(br)
 			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Le"))
-		}, CauseEOF},
+		}, ledger.CauseEOF},
 		{"silence", func(c net.Conn, br *bufio.Reader) {
 			nethttp.ReadRequest(br)
 			time.Sleep(2 * time.Second)
-		}, CauseTimeout},
+		}, ledger.CauseTimeout},
 		{"reset", func(c net.Conn, br *bufio.Reader) {
 			nethttp.ReadRequest(br)
 			c.(*net.TCPConn).SetLinger(0)
-		}, CauseReset},
+		}, ledger.CauseReset},
 		{"not HTTP", func(c net.Conn, br *bufio.Reader) {
 			nethttp.ReadRequest(br)
 			c.Write([]byte("SSH-2.0-hello\r\n\r\n"))
 			time.Sleep(time.Second)
-		}, CauseProtocol},
+		}, ledger.CauseProtocol},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := scripted(t, func(n int, c net.Conn, br *bufio.Reader) {

@@ -71,7 +71,7 @@ func newConn(p *Probe, id string, nc net.Conn) *conn {
 // ending is how a connection ended; exactly one is recorded per connection.
 type ending struct {
 	kind   ledger.Kind
-	cause  string
+	cause  ledger.Cause
 	err    string
 	detail map[string]string
 	retry  bool // the request in flight was never answered and may be retried (see keepAliveRace)
@@ -130,7 +130,7 @@ func (c *conn) loop(s *slot) ending {
 		}
 		if c.keepAliveRace(res) {
 			return ending{kind: ledger.ClosedByServer, err: res.err.Error(), retry: true,
-				detail: map[string]string{"how": "closed-before-response", "cause": res.cause}}
+				detail: map[string]string{"how": "closed-before-response", "cause": string(res.cause)}}
 		}
 		c.record(s.l, res)
 		c.retryOf = ""
@@ -146,7 +146,8 @@ func (c *conn) loop(s *slot) ending {
 }
 
 // keepAliveRace: the server closed a reused keep-alive connection as idle
-// while this request was on its way (EOF or reset, not one response byte).
+// while this request was on its way (EOF, reset or broken pipe, not one
+// response byte).
 // HTTP/1.1 allows that close, and the client cannot tell it from a server that
 // read the request and died, so, like net/http's Transport (and browsers), the
 // probe retries the idempotent GET once on a fresh connection, but visibly:
@@ -156,7 +157,7 @@ func (c *conn) loop(s *slot) ending {
 // Drop; a retry that cannot dial is a DialFailure.
 func (c *conn) keepAliveRace(res result) bool {
 	return res.err != nil && c.served > 0 && res.bytes == 0 &&
-		(res.cause == CauseEOF || res.cause == CauseReset)
+		(res.cause == ledger.CauseEOF || res.cause == ledger.CauseReset || res.cause == ledger.CauseBrokenPipe)
 }
 
 // idle waits, with no request in flight, until wake. ok is true when wake
@@ -172,7 +173,7 @@ func (c *conn) idle(wake time.Time) (e ending, ok bool) {
 	case c.closing.Load():
 		return clientEnded(false), false
 	case err == nil:
-		return ending{kind: ledger.Drop, cause: CauseProtocol, err: "bytes arrived with no request in flight",
+		return ending{kind: ledger.Drop, cause: ledger.CauseProtocol, err: "bytes arrived with no request in flight",
 			detail: map[string]string{"idle": "true"}}, false
 	case isTimeout(err):
 		return ending{}, true
@@ -191,7 +192,7 @@ type result struct {
 	close   bool  // the response said Connection: close (or had no framing but EOF)
 	bytes   int64 // response bytes received, headers included
 	err     error
-	cause   string
+	cause   ledger.Cause
 }
 
 func (c *conn) request() result {

@@ -188,7 +188,7 @@ func TestHTTPDGracefulShutdownNoDrops(t *testing.T) {
 		t.Fatalf("%d requests failed during a graceful shutdown", bad)
 	}
 	if refused := count(events, func(e ledger.Event) bool {
-		return e.Kind == ledger.DialFailure && e.Cause == CauseRefused
+		return e.Kind == ledger.DialFailure && e.Cause == ledger.CauseRefused
 	}); refused == 0 {
 		t.Fatalf("no refused re-dial recorded")
 	}
@@ -217,7 +217,7 @@ func TestKilledServerDropsStreams(t *testing.T) {
 		if e.Kind != ledger.Drop || e.Time.Before(killed) {
 			t.Errorf("%s: %s at %s (kill at %s), want a drop after the kill", id, e.Kind, e.Time, killed)
 		}
-		if e.Cause != CauseTruncated {
+		if e.Cause != ledger.CauseTruncated {
 			t.Errorf("%s: cause %q, want truncated (the stream had started)", id, e.Cause)
 		}
 	}

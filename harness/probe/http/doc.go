@@ -30,8 +30,8 @@
 //
 // # Events and what counts as a drop
 //
-// Dial: a connection attempt starts. Then Established, or DialFailure (Cause:
-// refused, timeout, reset, unreachable, dns, error). A dial failure is never
+// Dial: a connection attempt starts. Then Established, or DialFailure (a
+// ledger.Cause: refused, timeout, reset, unreachable, dns, other). A dial failure is never
 // a drop; the slot dials again at its next interval.
 //
 // Request: one request and its whole response. Code is the status (0 when
@@ -56,9 +56,10 @@
 //   - Drop: anything else. A request that fails on an established connection:
 //     Cause "eof" (closed before a complete response header), "truncated"
 //     (closed after the header, before the body's end: a cut stream), "reset"
-//     (RST, also while idle), "timeout" (no byte for Timeout while a request
-//     was in flight), "protocol" (a malformed response, or bytes arriving
-//     while idle), "error" (anything else; Error has the text).
+//     (RST, also while idle), "broken-pipe" (the request written on a
+//     connection the server had closed), "timeout" (no byte for Timeout
+//     while a request was in flight), "protocol" (a malformed response, or
+//     bytes arriving while idle), "other" (anything else; Error has the text).
 //     Detail["response_bytes"] says how much of the response had arrived. The
 //     failed request also has its Request event with Error and Cause set.
 //

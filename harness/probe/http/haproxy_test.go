@@ -137,7 +137,7 @@ func TestHAProxyHardStopDropsStreams(t *testing.T) {
 		}
 		if strings.HasPrefix(e.Conn, "http-stream-") {
 			streamDrops++
-			if e.Cause != CauseTruncated || e.Detail["pod"] != "pod-behind-haproxy" {
+			if e.Cause != ledger.CauseTruncated || e.Detail["pod"] != "pod-behind-haproxy" {
 				t.Errorf("stream drop %s: cause %q pod %q, want truncated, attributed to the pod", e.Conn, e.Cause, e.Detail["pod"])
 			}
 		}

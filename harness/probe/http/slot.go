@@ -74,7 +74,7 @@ func (s *slot) dial(ctx context.Context) *conn {
 			return nil
 		}
 		p.stats.DialFailures.Add(1)
-		p.add(s.l, ledger.Event{Kind: ledger.DialFailure, Conn: id, Cause: dialCause(err), Error: err.Error()})
+		p.add(s.l, ledger.Event{Kind: ledger.DialFailure, Conn: id, Cause: ledger.CauseOf(err), Error: err.Error()})
 		return nil
 	}
 	p.stats.Connections.Add(1)

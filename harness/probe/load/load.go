@@ -7,8 +7,8 @@
 //     latency, Code the status (0 when no response), Error vegeta's error
 //     (a transport failure, or the status line for codes outside 200-399),
 //     Peer and Pod the response's X-Drainproof-Peer and X-Drainproof-Pod.
-//   - Cause sorts errors for verdicts: refused, reset, eof, timeout, status,
-//     error.
+//   - Cause is ledger.CauseOf vegeta's error text (vegeta keeps only the
+//     text), or ledger.CauseStatus for an answer with a failing status.
 //
 // Hits are not drops: this probe has no connections of its own to lose
 // (vegeta pools keep-alive connections and may retry a GET on a fresh one);
@@ -22,9 +22,9 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -161,20 +161,11 @@ func (p *Probe) hit(r *vegeta.Result) ledger.Event {
 	return e
 }
 
-// hitCause sorts vegeta's error strings (it keeps only the text).
-func hitCause(r *vegeta.Result) string {
-	msg := r.Error
-	switch {
-	case r.Code != 0:
-		return "status"
-	case strings.Contains(msg, "connection refused"):
-		return "refused"
-	case strings.Contains(msg, "connection reset"), strings.Contains(msg, "broken pipe"):
-		return "reset"
-	case strings.Contains(msg, "Timeout"), strings.Contains(msg, "timeout"), strings.Contains(msg, "deadline exceeded"):
-		return "timeout"
-	case strings.Contains(msg, "EOF"):
-		return "eof"
+// hitCause names how a hit failed. vegeta keeps only its error's text, which
+// ledger.CauseOf reads as well as a typed error.
+func hitCause(r *vegeta.Result) ledger.Cause {
+	if r.Code != 0 {
+		return ledger.CauseStatus
 	}
-	return "error"
+	return ledger.CauseOf(errors.New(r.Error))
 }

@@ -135,7 +135,7 @@ func TestWrongHostKeyIsSetupErrorNamingKnownHostsAndNeverADrop(t *testing.T) {
 		t.Fatalf("want 1 or 2 dial failures and one Incomplete event:\n%s", dump(es))
 	}
 	for _, e := range ofKind(es, ledger.DialFailure) {
-		if e.Cause != CauseHostKey {
+		if e.Cause != ledger.CauseHostKey {
 			t.Errorf("%s: cause %q, want host-key", e.Conn, e.Cause)
 		}
 	}

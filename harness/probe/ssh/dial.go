@@ -11,6 +11,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/drainproof/drainproof/harness/ledger"
 	"github.com/drainproof/drainproof/harness/probe"
 )
 
@@ -37,7 +38,7 @@ func (c *conn) close() {
 // cause goes into a DialFailure event; setup is the same failure as a
 // *probe.SetupError naming the flag or file at fault, for Preflight.
 type dialError struct {
-	cause string
+	cause ledger.Cause
 	err   error
 	setup error
 }
@@ -93,7 +94,7 @@ func (p *Probe) dial(ctx context.Context) (*conn, *dialError) {
 		if ctx.Err() != nil {
 			return nil, cancelled(ctx)
 		}
-		return nil, &dialError{cause: dialCause(err), err: err,
+		return nil, &dialError{cause: handshakeCause(err), err: err,
 			setup: probe.Setupf(FlagAddr, "cannot connect to %s: %v", p.cfg.Addr, err)}
 	}
 	tc := &trackedConn{Conn: nc}
@@ -119,7 +120,7 @@ func (p *Probe) dial(ctx context.Context) (*conn, *dialError) {
 }
 
 func cancelled(ctx context.Context) *dialError {
-	return &dialError{cause: CauseCancelled, err: context.Cause(ctx), setup: context.Cause(ctx)}
+	return &dialError{cause: ledger.CauseCancelled, err: context.Cause(ctx), setup: context.Cause(ctx)}
 }
 
 // handshake runs SSH over tc up to a started command.
@@ -146,9 +147,9 @@ func (p *Probe) handshake(tc *trackedConn) (*conn, *dialError) {
 	if err != nil {
 		switch {
 		case hostKeyErr != nil:
-			return nil, &dialError{cause: CauseHostKey, err: err, setup: p.hostKeys.explain(hostKeyErr, offered)}
+			return nil, &dialError{cause: ledger.CauseHostKey, err: err, setup: p.hostKeys.explain(hostKeyErr, offered)}
 		case hostKeyOK && strings.Contains(err.Error(), "unable to authenticate"):
-			return nil, &dialError{cause: CauseAuth, err: err, setup: probe.Setupf(FlagKey,
+			return nil, &dialError{cause: ledger.CauseAuth, err: err, setup: probe.Setupf(FlagKey,
 				"%s refused key %s (%s) for user %q (%s)", p.cfg.Addr, p.cfg.KeyFile, gossh.FingerprintSHA256(p.signer.PublicKey()), p.cfg.User, FlagUser)}
 		}
 		return nil, p.transportFailure(tc, err, "SSH handshake with")
@@ -164,14 +165,14 @@ func (p *Probe) handshake(tc *trackedConn) (*conn, *dialError) {
 	out, err2 := sess.StdoutPipe()
 	_, err3 := sess.StderrPipe() // never read: a pipe instead of a copying goroutine per session
 	if err := errors.Join(err1, err2, err3); err != nil {
-		return fail(&dialError{cause: CauseSession, err: err, setup: probe.Setupf(FlagCommand, "%v", err)})
+		return fail(&dialError{cause: ledger.CauseSession, err: err, setup: probe.Setupf(FlagCommand, "%v", err)})
 	}
 	c.stdin, c.stdout = in, out
 	if err := sess.Start(p.cfg.Command); err != nil {
 		if tc.firstErr() != nil {
 			return fail(p.transportFailure(tc, err, "starting the command on"))
 		}
-		return fail(&dialError{cause: CauseSession, err: err,
+		return fail(&dialError{cause: ledger.CauseSession, err: err,
 			setup: probe.Setupf(FlagCommand, "%s refused to run %q: %v", p.cfg.Addr, p.cfg.Command, err)})
 	}
 	return c, nil
@@ -180,17 +181,14 @@ func (p *Probe) handshake(tc *trackedConn) (*conn, *dialError) {
 // transportFailure describes a connection that failed after TCP connect:
 // the cause comes from the socket's own error when there is one.
 func (p *Probe) transportFailure(tc *trackedConn, err error, doing string) *dialError {
-	cause := CauseHandshake
+	cause := handshakeCause(err)
 	if ioErr := tc.firstErr(); ioErr != nil {
-		cause = connCause(ioErr)
-		if cause == CauseClosed {
-			cause = CauseHandshake
-		}
-	} else if isTimeout(err) {
-		cause = CauseTimeout
+		cause = handshakeCause(ioErr)
+	} else if cause != ledger.CauseTimeout {
+		cause = ledger.CauseHandshake
 	}
 	msg := "%s %s failed: %v"
-	if cause == CauseTimeout {
+	if cause == ledger.CauseTimeout {
 		msg = "%s %s did not complete within " + p.cfg.DialTimeout.String() + " (" + FlagDialTimeout + "): %v"
 	}
 	return &dialError{cause: cause, err: err, setup: probe.Setupf(FlagAddr, msg, doing, p.cfg.Addr, err)}

@@ -140,7 +140,7 @@ func TestFrozenServerIsHeartbeatTimeoutDrop(t *testing.T) {
 		t.Fatalf("want %d drops:\n%s", n, dump(es))
 	}
 	for c, e := range ends {
-		if e.Cause != CauseHeartbeatTimeout || e.Latency < 500*time.Millisecond || e.Time.Sub(frozen) < 500*time.Millisecond {
+		if e.Cause != ledger.CauseHeartbeatTimeout || e.Latency < 500*time.Millisecond || e.Time.Sub(frozen) < 500*time.Millisecond {
 			t.Errorf("%s: cause %q latency %s at +%s; want heartbeat-timeout after 500ms", c, e.Cause, e.Latency, e.Time.Sub(frozen))
 		}
 	}
@@ -162,7 +162,7 @@ func TestKilledServerIsDrop(t *testing.T) {
 	es := r.wait(t, 20*time.Second)
 	ends := checkLifecycle(t, es, tg.addr, true)
 	for c, e := range ends {
-		if e.Kind != ledger.Drop || (e.Cause != CauseEOF && e.Cause != CauseReset) || e.Time.Before(killed) {
+		if e.Kind != ledger.Drop || (e.Cause != ledger.CauseEOF && e.Cause != ledger.CauseReset) || e.Time.Before(killed) {
 			t.Errorf("%s: %s cause %q at %s (kill at %s)", c, e.Kind, e.Cause, e.Time, killed)
 		}
 	}
@@ -186,7 +186,7 @@ func TestUnreachableAtRunIsDialFailureNotDrop(t *testing.T) {
 		t.Fatalf("want %d dial failures and nothing else:\n%s", n, dump(es))
 	}
 	for _, e := range fails {
-		if e.Cause != CauseRefused {
+		if e.Cause != ledger.CauseRefused {
 			t.Errorf("%s: cause %q, want refused", e.Conn, e.Cause)
 		}
 	}

@@ -46,12 +46,12 @@
 //     With Lifetime 0 sessions live until ctx ends.
 //   - ClosedByServer: the command exited with status 0 on its own (for
 //     fixtures/sshd --max-session, its scheduled end; for cat, after EOF).
-//   - Drop, with Cause: "eof" (the TCP connection ended mid-session),
-//     "reset", "broken-pipe", "timeout" (a socket timeout), "refused",
+//   - Drop, with a ledger.Cause: "eof" (the TCP connection ended
+//     mid-session), "reset", "broken-pipe", "timeout" (a socket timeout),
 //     "heartbeat-timeout", "exit-status-N" (the command exited non-zero, or
-//     by signal: N = 128+signal, Detail["signal"]), or "closed" (the session
-//     channel closed without exit status while the connection lived, or an
-//     error nothing else names). Error has the text.
+//     by signal: N = 128+signal, Detail["signal"]), "closed" (the session
+//     channel closed without exit status while the connection lived), or
+//     "other" (an error nothing else names). Error has the text.
 //
 // End events carry Detail["heartbeats"] (echoes received) and
 // Detail["max_latency"]. Times: a server-side end is stamped when the probe

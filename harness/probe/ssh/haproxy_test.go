@@ -115,7 +115,7 @@ func testHardStop(t *testing.T, b backend) {
 		if !e.Time.After(stopAt) {
 			t.Errorf("%s: drop at %s, before the stop at %s", c, e.Time, stopAt)
 		}
-		if e.Cause != CauseEOF && e.Cause != CauseReset {
+		if e.Cause != ledger.CauseEOF && e.Cause != ledger.CauseReset {
 			t.Errorf("%s: cause %q, want eof or reset", c, e.Cause)
 		}
 	}

@@ -125,7 +125,7 @@ func ofKind(es []ledger.Event, k ledger.Kind) []ledger.Event {
 func dump(es []ledger.Event) string {
 	var b strings.Builder
 	for _, e := range es {
-		b.WriteString(e.Time.Format("15:04:05.000") + " " + string(e.Kind) + " " + e.Conn + " peer=" + e.Peer + " cause=" + e.Cause + " err=" + e.Error)
+		b.WriteString(e.Time.Format("15:04:05.000") + " " + string(e.Kind) + " " + e.Conn + " peer=" + e.Peer + " cause=" + string(e.Cause) + " err=" + e.Error)
 		for k, v := range e.Detail {
 			b.WriteString(" " + k + "=" + v)
 		}

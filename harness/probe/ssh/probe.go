@@ -158,14 +158,14 @@ func (p *Probe) slot(ctx context.Context, l *ledger.Ledger, slot int, sem chan s
 		c, derr := p.dial(ctx)
 		<-sem
 		if derr != nil {
-			if derr.cause == CauseCancelled {
-				p.add(l, ledger.Event{Kind: ledger.Note, Conn: id, Cause: CauseCancelled,
+			if derr.cause == ledger.CauseCancelled {
+				p.add(l, ledger.Event{Kind: ledger.Note, Conn: id, Cause: ledger.CauseCancelled,
 					Detail: map[string]string{"reason": "cancelled", "stage": "dial"}})
 				return
 			}
 			p.stats.DialFailures.Add(1)
 			p.add(l, ledger.Event{Kind: ledger.DialFailure, Conn: id, Cause: derr.cause, Error: derr.err.Error()})
-			if derr.cause == CauseHostKey {
+			if derr.cause == ledger.CauseHostKey {
 				p.add(l, ledger.Event{Kind: ledger.Incomplete, Conn: id, Cause: derr.cause,
 					Error: "the host key changed after the first connection: " + derr.setup.Error()})
 				abort(derr.setup)

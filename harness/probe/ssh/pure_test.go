@@ -3,14 +3,14 @@ package ssh
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net"
 	"os"
 	"syscall"
 	"testing"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/drainproof/drainproof/harness/ledger"
 )
 
 func TestParseBanner(t *testing.T) {
@@ -37,35 +37,23 @@ func opErr(op string, err error) error {
 	return &net.OpError{Op: op, Net: "tcp", Err: &os.SyscallError{Syscall: op, Err: err}}
 }
 
-func TestConnCauseMapsSyscallErrors(t *testing.T) {
+func TestHandshakeCauseNamesTheHandshakeWhenTheErrorDoesNot(t *testing.T) {
 	for _, tc := range []struct {
 		err  error
-		want string
+		want ledger.Cause
 	}{
-		{io.EOF, CauseEOF},
-		{fmt.Errorf("ssh: %w", io.ErrUnexpectedEOF), CauseEOF},
-		{opErr("read", syscall.ECONNRESET), CauseReset},
-		{opErr("write", syscall.EPIPE), CauseBrokenPipe},
-		{opErr("dial", syscall.ECONNREFUSED), CauseRefused},
-		{opErr("read", syscall.ETIMEDOUT), CauseTimeout},
-		{os.ErrDeadlineExceeded, CauseTimeout},
-		{opErr("dial", syscall.EHOSTUNREACH), CauseUnreachable},
-		{net.ErrClosed, CauseClosed},
-		{nil, CauseClosed},
-		{errors.New("something else"), CauseClosed},
+		{&net.DNSError{Err: "no such host", Name: "nope"}, ledger.CauseDNS},
+		{context.DeadlineExceeded, ledger.CauseTimeout},
+		{opErr("read", syscall.ECONNRESET), ledger.CauseReset},
+		{net.ErrClosed, ledger.CauseHandshake},
+		{errors.New("ssh: handshake failed: something else"), ledger.CauseHandshake},
 	} {
-		if got := connCause(tc.err); got != tc.want {
-			t.Errorf("connCause(%v) = %q, want %q", tc.err, got, tc.want)
+		if got := handshakeCause(tc.err); got != tc.want {
+			t.Errorf("handshakeCause(%v) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
-	if got := dialCause(&net.DNSError{Err: "no such host", Name: "nope"}); got != CauseDNS {
-		t.Errorf("dialCause(dns) = %q", got)
-	}
-	if got := dialCause(context.DeadlineExceeded); got != CauseTimeout {
-		t.Errorf("dialCause(deadline) = %q", got)
-	}
-	if got := CauseExitStatus(143); got != "exit-status-143" {
-		t.Errorf("CauseExitStatus(143) = %q", got)
+	if got := ledger.CauseExitStatus(143); got != "exit-status-143" {
+		t.Errorf("ledger.CauseExitStatus(143) = %q", got)
 	}
 }
 

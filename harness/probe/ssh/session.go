@@ -243,7 +243,7 @@ func (p *Probe) heartbeatTimeout(s *session, age time.Duration) {
 	r := <-s.done
 	e := s.event(ledger.Drop)
 	e.Time = at
-	e.Cause = CauseHeartbeatTimeout
+	e.Cause = ledger.CauseHeartbeatTimeout
 	e.Latency = age
 	e.Error = "heartbeat " + strconv.FormatInt(s.seq.Load(), 10) + " unanswered after " + age.Round(time.Millisecond).String()
 	p.finish(s, e, r)
@@ -261,7 +261,7 @@ func (p *Probe) serverEnded(s *session, r readEnd) {
 	case r.wait == nil:
 		e.Kind = ledger.ClosedByServer
 	case errors.As(r.wait, &exitErr):
-		e.Cause = CauseExitStatus(exitErr.ExitStatus())
+		e.Cause = ledger.CauseExitStatus(exitErr.ExitStatus())
 		e.Code = exitErr.ExitStatus()
 		e.Error = errorText(r.wait)
 		if sig := exitErr.Signal(); sig != "" {
@@ -269,7 +269,7 @@ func (p *Probe) serverEnded(s *session, r readEnd) {
 		}
 	default:
 		ioErr := s.c.tc.firstErr()
-		e.Cause = connCause(ioErr)
+		e.Cause = ledger.CauseOf(ioErr)
 		e.Error = errorText(r.wait)
 		if ioErr != nil {
 			e.Error = errorText(ioErr)
