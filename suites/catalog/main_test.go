@@ -10,6 +10,7 @@
 package catalog
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -17,12 +18,13 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
-	"github.com/drainproof/drainproof/suites/internal/suite"
+	"github.com/drainproof/drainproof/pkg/drainproof"
 )
 
 var (
 	testenv env.Environment
-	denv    = suite.NewEnv("catalog")
+	denv    = drainproof.NewEnv("catalog", drainproof.WithCluster("drainproof-e2e"), drainproof.WithAirGapped(true),
+		drainproof.WithFlags(flag.CommandLine))
 )
 
 func TestMain(m *testing.M) {

@@ -1,4 +1,4 @@
-package suite
+package drainproof
 
 import (
 	"context"
@@ -24,15 +24,9 @@ import (
 	"github.com/drainproof/drainproof/scenarios"
 )
 
-// Flags every suite accepts (besides e2e-framework's -labels, -feature, ...).
-var (
-	airGapped   = flag.Bool("air-gapped", true, "build and use drainproof's own kind node image (no registry needed)")
-	clusterName = flag.String("cluster", "drainproof-e2e", "kind cluster to create, or reuse when it exists")
-	keep        = flag.Bool("keep", false, "keep a cluster this suite created (a reused cluster is always kept)")
-	reportsDir  = flag.String("reports", "", "where each scenario's reports go (default $DRAINPROOF_OUT/reports or _out/reports)")
-)
-
-// Env is one suite's cluster and what its scenarios share.
+// Env is an e2e-framework suite's cluster and what its scenarios share:
+// pass Setup to env.Environment.Setup, call Finish after the tests, and test
+// Pairs (or one Pair) as features. Cluster, Images and Base are set by Setup.
 type Env struct {
 	Profile string
 	Cluster *cluster.Cluster
@@ -41,23 +35,28 @@ type Env struct {
 	Reports string
 	Catalog *scenarios.Catalog
 
+	opts    options
 	mu      sync.Mutex
 	results []reports.Result
 }
 
-// NewEnv loads the catalog; the cluster comes in Setup.
-func NewEnv(profile string) *Env {
+// NewEnv loads the built-in catalog; the cluster comes in Setup. name names
+// the suite in its reports. WithFlags registers its flags here, so call
+// NewEnv before the flags are parsed (a package-level var of the suite).
+func NewEnv(name string, opts ...Option) *Env {
 	c, err := scenarios.Builtin()
 	if err != nil {
 		panic(err) // the embedded catalog is validated by unit tests
 	}
-	return &Env{Profile: profile, Catalog: c}
+	e := &Env{Profile: name, Catalog: c, opts: build(opts)}
+	e.opts.registerFlags()
+	return e
 }
 
 // Setup is the suite's e2e-framework Setup step: images built or reused from
 // the cache, the cluster created or reused, images loaded into its nodes.
 func (e *Env) Setup(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
-	e.Reports = *reportsDir
+	e.Reports = e.opts.out
 	if e.Reports == "" {
 		base := os.Getenv("DRAINPROOF_OUT")
 		if base == "" {
@@ -73,20 +72,29 @@ func (e *Env) Setup(ctx context.Context, cfg *envconf.Config) (context.Context, 
 	if err != nil {
 		return ctx, fmt.Errorf("-labels: %w", err)
 	}
+	if err := e.up(ctx, filepath.Join(e.Reports, "cluster-logs"), scenarios.NodesFor(selected)); err != nil {
+		return ctx, err
+	}
+	cfg.WithKubeconfigFile(e.Cluster.KubeconfigPath())
+	return ctx, nil
+}
+
+// up creates (with nodes nodes) or reuses the cluster and loads the base
+// images into it.
+func (e *Env) up(ctx context.Context, logsDir string, nodes int) error {
 	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{
-		Name: *clusterName, AirGapped: *airGapped, Keep: *keep, Workers: scenarios.NodesFor(selected) - 1,
-		LogsDir: filepath.Join(e.Reports, "cluster-logs"), Log: os.Stderr,
+		Name: e.opts.cluster, AirGapped: e.opts.airGapped, Keep: e.opts.keep, Workers: nodes - 1,
+		LogsDir: logsDir, Log: os.Stderr,
 	})
 	if err != nil {
-		return ctx, fmt.Errorf("cluster %s: %w", *clusterName, err)
+		return fmt.Errorf("cluster %s: %w", e.opts.cluster, err)
 	}
 	e.Cluster, e.Images = c, imgs
 	e.Base = profile.BaseTable(imgs)
-	cfg.WithKubeconfigFile(c.KubeconfigPath())
 	for _, t := range imgs.Timings {
-		fmt.Fprintf(os.Stderr, "[suite] %s\n", t)
+		fmt.Fprintf(os.Stderr, "[drainproof] %s\n", t)
 	}
-	return ctx, nil
+	return nil
 }
 
 // Finish writes the suite's reports, exports cluster logs when the suite
@@ -122,7 +130,7 @@ func (e *Env) Finish(failed bool) error {
 			fmt.Fprintf(os.Stderr, "[suite] cluster logs in %s\n", dir)
 		}
 	}
-	if !e.Cluster.Reused && !*keep {
+	if !e.Cluster.Reused && !e.opts.keep {
 		if err := e.Cluster.Delete(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("delete cluster %s: %w", e.Cluster.Name, err))
 		}
@@ -130,17 +138,17 @@ func (e *Env) Finish(failed bool) error {
 	return errors.Join(errs...)
 }
 
-// Record keeps a run's outcome for the suite's reports.
-func (e *Env) Record(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result) {
+// record keeps a run's outcome for the suite's reports.
+func (e *Env) record(s *scenarios.Scenario, meta reports.Run, res *run.Result) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.results = append(e.results, reports.Result{Run: e.Meta(s, dp, res), Expect: s.Expect, Verdict: res.Verdict, Events: res.Events})
+	e.results = append(e.results, reports.Result{Run: meta, Expect: s.Expect, Verdict: res.Verdict, Events: res.Events})
 }
 
-// EnsureProfile makes s's profile ready on the suite's cluster (once per profile:
+// ensureProfile makes s's profile ready on the suite's cluster (once per profile:
 // images built and loaded, control plane installed), and the gateway images s
-// names (once per gateway), and returns the run's image table and data plane.
-func (e *Env) EnsureProfile(ctx context.Context, s *scenarios.Scenario) (*profile.Ready, error) {
+// names (once per gateway), and returns the run's image table, charts and data plane.
+func (e *Env) ensureProfile(ctx context.Context, s *scenarios.Scenario) (*profile.Ready, error) {
 	r, err := profile.EnsureScenario(ctx, e.Cluster, s, e.Base, os.Stderr)
 	if err != nil {
 		return nil, err
@@ -148,22 +156,22 @@ func (e *Env) EnsureProfile(ctx context.Context, s *scenarios.Scenario) (*profil
 	return r, nil
 }
 
-// Meta describes a run for reports; its reproduce line is the `drainproof
+// meta describes a run for reports; its reproduce line is the `drainproof
 // run` that does the same on the same cluster, writing where the suite did.
-func (e *Env) Meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result) reports.Run {
+func (e *Env) meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result, dir string) reports.Run {
 	wd, _ := os.Getwd()
-	out := reports.Reproduce([]string{"", filepath.Join(e.Reports, s.Name)}, wd)[1]
-	cmd := []string{"drainproof", "run", "--scenario", s.Name, "--cluster", *clusterName, "--out", out}
-	if *airGapped {
+	out := reports.Reproduce([]string{"", dir}, wd)[1]
+	cmd := []string{"drainproof", "run", "--scenario", s.Name, "--cluster", e.opts.cluster, "--out", out}
+	if e.opts.airGapped {
 		cmd = append(cmd, "--air-gapped")
 	}
-	return run.Meta(s, dp, res, *clusterName, cmd)
+	return run.Meta(s, dp, res, e.opts.cluster, cmd)
 }
 
 // qualificationHeader says what this suite qualified, on which images.
 func (e *Env) qualificationHeader(results []reports.Result) reports.QualificationReport {
 	mode := "registry"
-	if *airGapped {
+	if e.opts.airGapped {
 		mode = "air-gapped"
 	}
 	// The implementation and versions come from the runs (their data plane
@@ -185,8 +193,8 @@ func (e *Env) qualificationHeader(results []reports.Result) reports.Qualificatio
 		}
 	}
 	return reports.QualificationReport{
-		Profile: strings.Join(names, ","), Mode: mode, Cluster: *clusterName, Catalog: catalog,
-		Reproduce: fmt.Sprintf("make e2e LABELS=%s AIR_GAPPED=%v", shellescape.Quote(labelsArg()), *airGapped),
+		Profile: strings.Join(names, ","), Mode: mode, Cluster: e.opts.cluster, Catalog: catalog,
+		Reproduce: fmt.Sprintf("make e2e LABELS=%s AIR_GAPPED=%v", shellescape.Quote(labelsArg()), e.opts.airGapped),
 	}
 }
 

@@ -1,31 +1,23 @@
-// Package suite is what every drainproof e2e suite shares: a scenario pair
-// (a good scenario and its known-bad twins) as an e2e-framework feature, run
-// through the run engine against the suite's cluster, with reports written
-// per scenario.
-package suite
+package drainproof
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
-
-	"github.com/drainproof/drainproof/harness/run"
-	"github.com/drainproof/drainproof/reports"
 )
 
 // Pairs are the features of every good scenario of the catalog (each with its
 // known-bad twins), in name order: the suite's tests are generated from the
 // catalog, and -labels selects among them by the scenarios' labels.
-func Pairs(env *Env) []features.Feature {
+func (e *Env) Pairs() []features.Feature {
 	var out []features.Feature
-	for _, name := range env.Catalog.Names() {
-		if s, _ := env.Catalog.Get(name); !s.IsNegativeControl() {
-			out = append(out, Pair(env, name))
+	for _, name := range e.Catalog.Names() {
+		if s, _ := e.Catalog.Get(name); !s.IsNegativeControl() {
+			out = append(out, e.Pair(name))
 		}
 	}
 	return out
@@ -34,7 +26,7 @@ func Pairs(env *Env) []features.Feature {
 // Pair is the feature for a good scenario and each of its known-bad twins:
 // the good one must pass; each twin must fail in the way it says it must
 // (its verdict's negative control holds: drops attributed to the right pods).
-func Pair(env *Env, good string) features.Feature {
+func (env *Env) Pair(good string) features.Feature {
 	s, ok := env.Catalog.Get(good)
 	if !ok {
 		panic("suite: no scenario " + good) // a typo in a suite file; caught by the first run
@@ -53,28 +45,13 @@ func Pair(env *Env, good string) features.Feature {
 func assess(env *Env, name string) features.Func {
 	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 		t.Helper()
-		s, files, err := env.Catalog.Resolve(name)
+		sc, err := resolve(env.Catalog, name)
 		if err != nil {
 			t.Fatal(err)
 		}
+		s := sc.Scenario
 		out := filepath.Join(env.Reports, name)
-		if err := os.RemoveAll(out); err != nil {
-			t.Fatal(err)
-		}
-		ready, err := env.EnsureProfile(ctx, s)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		res, err := run.Run(ctx, run.Options{
-			Scenario: s, Files: files, Config: env.Cluster.RESTConfig(),
-			Images: ready.Images, Charts: ready.Charts, NodeImage: env.Images.Node, OutDir: out, Log: testLog{t},
-		})
-		if res != nil {
-			if werr := reports.WriteRun(out, env.Meta(s, ready.DataPlane, res), s.Expect, res.Verdict, res.Events); werr != nil {
-				t.Errorf("write reports: %v", werr)
-			}
-			env.Record(s, ready.DataPlane, res)
-		}
+		res, err := env.Run(ctx, sc, WithOut(out), WithLog(testLog{t}))
 		if err != nil {
 			t.Fatalf("%s: %v (reports in %s)", name, err, out)
 		}

@@ -1,0 +1,9 @@
+// Package drainproof is drainproof's API for a Go program or an e2e suite of
+// your own: load a scenario (from the built-in catalog or a file), Run it on
+// a kind cluster and get its verdict and reports, or embed the catalog's
+// good/known-bad pairs in a sigs.k8s.io/e2e-framework suite through Env.
+//
+// Everything else (probes, ledger, verdict, reports, images, profiles) is
+// machinery under internal/; the types this package returns carry its
+// results.
+package drainproof

@@ -1,0 +1,68 @@
+package drainproof
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/drainproof/drainproof/harness/run"
+	"github.com/drainproof/drainproof/reports"
+)
+
+// Result is a judged run: its verdict (Verdict.Outcome is the headline),
+// its events and where its reports went.
+type Result = run.Result
+
+// Run runs s once on a kind cluster (created when missing, else reused; kept
+// for the next run), writes its reports (WithOut, required) and returns the
+// judged result. A non-nil Result comes back whenever probes ran, with an
+// error when the run was cut short.
+func Run(ctx context.Context, s *Scenario, opts ...Option) (*Result, error) {
+	o := build(opts)
+	if o.out == "" {
+		return nil, errors.New("drainproof.Run: WithOut(dir) is required")
+	}
+	e := &Env{Profile: s.Name, opts: o}
+	if err := e.up(ctx, filepath.Join(o.out, "cluster-logs"), s.NodeCount()); err != nil {
+		return nil, err
+	}
+	return e.Run(ctx, s, opts...)
+}
+
+// Run runs s on the Env's cluster (after Setup), writes its reports to
+// WithOut's directory (default: the Env's reports directory/s.Name) and
+// records it for the suite's reports.
+func (e *Env) Run(ctx context.Context, s *Scenario, opts ...Option) (*Result, error) {
+	o := e.opts
+	o.out, o.keep = "", false // per run: the Env's -keep keeps its cluster, not every namespace
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	if o.out == "" {
+		o.out = filepath.Join(e.Reports, s.Name)
+	}
+	if e.Cluster == nil {
+		return nil, fmt.Errorf("drainproof: %s: the Env has no cluster (call Setup first)", s.Name)
+	}
+	if err := os.RemoveAll(o.out); err != nil {
+		return nil, err
+	}
+	ready, err := e.ensureProfile(ctx, s.Scenario)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
+	}
+	res, err := run.Run(ctx, run.Options{
+		Scenario: s.Scenario, Files: s.files, Config: e.Cluster.RESTConfig(),
+		Images: ready.Images, Charts: ready.Charts, NodeImage: e.Images.Node, OutDir: o.out, Keep: o.keep, Log: o.log,
+	})
+	if res != nil {
+		meta := e.meta(s.Scenario, ready.DataPlane, res, o.out)
+		if werr := reports.WriteRun(o.out, meta, s.Expect, res.Verdict, res.Events); werr != nil {
+			err = errors.Join(err, fmt.Errorf("write reports: %w", werr))
+		}
+		e.record(s.Scenario, meta, res)
+	}
+	return res, err
+}
