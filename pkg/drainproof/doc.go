@@ -3,7 +3,8 @@
 // a kind cluster and get its verdict and reports, or embed the catalog's
 // good/known-bad pairs in a sigs.k8s.io/e2e-framework suite through Env.
 //
-// Everything else (probes, ledger, verdict, reports, images, profiles) is
-// machinery under internal/; the types this package returns carry its
-// results.
+// It is the one package meant for importing: the machinery it drives
+// (harness/: probes, ledger, verdict, images, profiles; reports/) is not a
+// stable API and is to move under internal/. The types this package returns
+// carry its results.
 package drainproof
