@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/drainproof/drainproof/harness/ledger"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // These tests drive the watcher's handlers with constructed API objects, in
@@ -198,13 +199,7 @@ func TestEndpointRemovalWaitsForThePodsDeletion(t *testing.T) {
 		w.endpoints(slice("web-x", "web", ep{pod: "web-1", ip: "10.0.0.7", terminating: true}), false)
 		close(done)
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for w.waiting.Load() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the endpoint removal never waited for the pod's deletion")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testsupport.Eventually(t, 10*time.Second, "the endpoint removal waiting for the pod's deletion", func() bool { return w.waiting.Load() > 0 })
 	w.pod(pod(running, evicted), false)
 	<-done
 	expect(t, kinds(l, "why"), []string{
