@@ -52,7 +52,7 @@ e2e: deps images
 # The harness's own kind tests (cluster API, two-node clusters, every
 # disruption's done condition and watch events), one package at a time.
 e2e-harness: deps images
-	$(GOTEST) -tags e2e -count=1 -p 1 -parallel 8 -timeout 40m ./harness/cluster/ ./harness/disrupt/
+	$(GOTEST) -tags e2e -count=1 -p 1 -parallel 8 -timeout 40m ./internal/cluster/ ./internal/disrupt/
 
 test: unit standin-contract lint lint-workflows e2e-harness e2e
 

@@ -11,7 +11,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/drainproof/drainproof/harness/profile"
+	"github.com/drainproof/drainproof/internal/profile"
 	"github.com/drainproof/drainproof/scenarios"
 )
 

@@ -18,7 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/drainproof/drainproof/harness/profile"
+	"github.com/drainproof/drainproof/internal/profile"
 	"github.com/drainproof/drainproof/lint"
 )
 

@@ -8,7 +8,7 @@ import (
 )
 
 // replyInjector answers Inject with a fixed reply and records the call.
-// (Istio's real injection is exercised in harness/profile's tests; this one
+// (Istio's real injection is exercised in internal/profile's tests; this one
 // pins lint's side: what is sent, and that a reply not matching it is refused.)
 type replyInjector struct {
 	reply              string

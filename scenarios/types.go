@@ -10,7 +10,7 @@
 // the disruption stopped.
 package scenarios
 
-import "github.com/drainproof/drainproof/harness/verdict"
+import "github.com/drainproof/drainproof/internal/verdict"
 
 // APIVersion is the schema version of scenario files.
 const APIVersion = "drainproof.dev/v1alpha1"
@@ -136,7 +136,7 @@ type Disruption struct {
 var Profiles = []string{"manifests", "istio", "envoy", "gloo", "envoy-gateway"}
 
 // GatewayImages are the gateways built from Go modules a scenario may name in
-// its images field (harness/gateways registers one builder for each).
+// its images field (internal/image/gateways registers one builder for each).
 var GatewayImages = []string{"traefik"}
 
 // ProfileName is s's profile, "manifests" when the file names none.

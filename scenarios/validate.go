@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drainproof/drainproof/harness/verdict"
+	"github.com/drainproof/drainproof/internal/verdict"
 )
 
 var nameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)

@@ -12,9 +12,9 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
-	"github.com/drainproof/drainproof/harness/ledger"
-	"github.com/drainproof/drainproof/internal/testbin"
+	"github.com/drainproof/drainproof/internal/ledger"
+	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
+	"github.com/drainproof/drainproof/internal/testsupport/testbin"
 )
 
 // Help is asked for, not an error: stdout, exit 0, every flag as --flag,

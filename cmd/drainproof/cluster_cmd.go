@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drainproof/drainproof/harness/cluster"
+	"github.com/drainproof/drainproof/internal/cluster"
 )
 
 func newClusterCmd() *cobra.Command {

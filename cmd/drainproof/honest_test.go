@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drainproof/drainproof/fixtures/httpd/httpdtest"
-	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
-	"github.com/drainproof/drainproof/internal/haproxytest"
 	"github.com/drainproof/drainproof/internal/testsupport"
+	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
+	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
+	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
 )
 
 // A verdict never says PASS by accident: each case below runs the real CLI

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
-	"github.com/drainproof/drainproof/internal/haproxytest"
+	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
+	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
 )
 
 // A second backend with another host key behind the same address, met after

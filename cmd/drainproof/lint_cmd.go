@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/drainproof/drainproof/harness/profile"
+	"github.com/drainproof/drainproof/internal/profile"
 	"github.com/drainproof/drainproof/lint"
 	"github.com/drainproof/drainproof/scenarios"
 )

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/drainproof/drainproof/harness/profile"
-	"github.com/drainproof/drainproof/harness/run"
+	"github.com/drainproof/drainproof/internal/profile"
+	"github.com/drainproof/drainproof/internal/run"
 	"github.com/drainproof/drainproof/scenarios"
 )
 

@@ -23,7 +23,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drainproof/drainproof/harness/verdict"
+	"github.com/drainproof/drainproof/internal/verdict"
 )
 
 const (

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drainproof/drainproof/fixtures/sshd/sshdtest"
-	"github.com/drainproof/drainproof/internal/haproxytest"
-	"github.com/drainproof/drainproof/internal/testbin"
 	"github.com/drainproof/drainproof/internal/testsupport"
+	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
+	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
+	"github.com/drainproof/drainproof/internal/testsupport/testbin"
 )
 
 // The CLI is tested as users run it: the built binary, its exit code and output.

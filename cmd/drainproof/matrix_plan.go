@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/drainproof/drainproof/harness/cluster"
+	"github.com/drainproof/drainproof/internal/cluster"
 	"github.com/drainproof/drainproof/scenarios"
 )
 

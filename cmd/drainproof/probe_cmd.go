@@ -14,11 +14,11 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/drainproof/drainproof/harness/ledger"
-	"github.com/drainproof/drainproof/harness/probe"
-	"github.com/drainproof/drainproof/harness/probe/traffic"
-	"github.com/drainproof/drainproof/harness/verdict"
-	"github.com/drainproof/drainproof/reports"
+	"github.com/drainproof/drainproof/internal/ledger"
+	"github.com/drainproof/drainproof/internal/probe"
+	"github.com/drainproof/drainproof/internal/probe/traffic"
+	"github.com/drainproof/drainproof/internal/reports"
+	"github.com/drainproof/drainproof/internal/verdict"
 )
 
 type probeFlags struct {

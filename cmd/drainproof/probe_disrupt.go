@@ -10,8 +10,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/drainproof/drainproof/harness/ledger"
-	"github.com/drainproof/drainproof/harness/probe/traffic"
+	"github.com/drainproof/drainproof/internal/ledger"
+	"github.com/drainproof/drainproof/internal/probe/traffic"
 )
 
 // Attach mode's disruption: what the ledger knows of the moment the target

@@ -10,9 +10,9 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/drainproof/drainproof/harness/ledger"
-	"github.com/drainproof/drainproof/harness/probe/load"
-	"github.com/drainproof/drainproof/harness/probe/traffic"
+	"github.com/drainproof/drainproof/internal/ledger"
+	"github.com/drainproof/drainproof/internal/probe/load"
+	"github.com/drainproof/drainproof/internal/probe/traffic"
 )
 
 // The probe's progress while it runs: on a terminal one live line rewritten

@@ -9,12 +9,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drainproof/drainproof/harness/cluster"
-	"github.com/drainproof/drainproof/harness/probe"
-	"github.com/drainproof/drainproof/harness/profile"
-	"github.com/drainproof/drainproof/harness/run"
-	"github.com/drainproof/drainproof/harness/verdict"
-	"github.com/drainproof/drainproof/reports"
+	"github.com/drainproof/drainproof/internal/cluster"
+	"github.com/drainproof/drainproof/internal/probe"
+	"github.com/drainproof/drainproof/internal/profile"
+	"github.com/drainproof/drainproof/internal/reports"
+	"github.com/drainproof/drainproof/internal/run"
+	"github.com/drainproof/drainproof/internal/verdict"
 	"github.com/drainproof/drainproof/scenarios"
 )
 

@@ -17,10 +17,10 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/flags"
 
-	"github.com/drainproof/drainproof/harness/cluster"
-	"github.com/drainproof/drainproof/harness/profile"
-	"github.com/drainproof/drainproof/harness/run"
-	"github.com/drainproof/drainproof/reports"
+	"github.com/drainproof/drainproof/internal/cluster"
+	"github.com/drainproof/drainproof/internal/profile"
+	"github.com/drainproof/drainproof/internal/reports"
+	"github.com/drainproof/drainproof/internal/run"
 	"github.com/drainproof/drainproof/scenarios"
 )
 

@@ -4,7 +4,7 @@ import (
 	"flag"
 	"io"
 
-	"github.com/drainproof/drainproof/harness/cluster"
+	"github.com/drainproof/drainproof/internal/cluster"
 )
 
 // Option configures Run and NewEnv. The set is sealed: only this package's

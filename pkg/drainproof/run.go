@@ -7,8 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/drainproof/drainproof/harness/run"
-	"github.com/drainproof/drainproof/reports"
+	"github.com/drainproof/drainproof/internal/reports"
+	"github.com/drainproof/drainproof/internal/run"
 )
 
 // Result is a judged run: its verdict (Verdict.Outcome is the headline),

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	"github.com/drainproof/drainproof/harness/run"
+	"github.com/drainproof/drainproof/internal/run"
 )
 
 // Ctrl-C in the middle of a run (traffic established, disruption under way)

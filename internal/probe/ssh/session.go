@@ -1,0 +1,279 @@
+package ssh
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/drainproof/drainproof/internal/ledger"
+)
+
+// session is one established connection while it lives. Two goroutines
+// touch it: live (the driver: ticks, heartbeat writes, lifetime, ctx, the
+// end event) and readLoop (echoes, stalls, the server's end). They share
+// only the atomics below and the readEnd handed over on done.
+//
+// Invariant: exactly one end event (ClosedByClient, ClosedByServer or Drop)
+// is recorded per session, by live, after readLoop has returned.
+type session struct {
+	p  *Probe
+	l  *ledger.Ledger
+	id string
+	c  *conn
+
+	// seq is the number of the last heartbeat written. sentAt is when it was
+	// written (nanoseconds since p.epoch, > 0) while it is outstanding, 0
+	// once echoed, -1 once live gave up on it (heartbeat-timeout). Whoever
+	// moves sentAt away from a send time with CompareAndSwap owns that
+	// heartbeat's outcome: an echo or a timeout, never both.
+	seq    atomic.Int64
+	sentAt atomic.Int64
+
+	done chan readEnd // readLoop's single result
+}
+
+// readEnd is how the server side of a session ended, as readLoop saw it.
+type readEnd struct {
+	at         time.Time // when stdout ended
+	wait       error     // the session's exit: nil (status 0), *ExitError, *ExitMissingError
+	echoes     int64
+	maxLatency time.Duration
+}
+
+func (s *session) now() int64 { return int64(time.Since(s.p.epoch)) + 1 }
+
+func (s *session) event(kind ledger.Kind) ledger.Event {
+	return ledger.Event{Kind: kind, Conn: s.id, Peer: s.c.peer}
+}
+
+// live runs the session to its end and records that end. end is the
+// session's lifetime end (zero: until ctx ends). It reports whether the
+// client closed the session (lifetime or ctx), which ends a redialing slot.
+func (p *Probe) live(ctx context.Context, l *ledger.Ledger, s *session, end time.Time) (byClient bool) {
+	s.done = make(chan readEnd, 1)
+	c := s.c
+	est := s.event(ledger.Established)
+	est.Latency = c.setup
+	est.Detail = map[string]string{"local": c.local}
+	if c.pod != "" {
+		est.Detail["pod"] = c.pod
+	}
+	p.stats.Connections.Add(1)
+	p.stats.Open.Add(1)
+	defer p.stats.Open.Add(-1)
+	p.add(l, est)
+	go s.readLoop()
+
+	var lifetime <-chan time.Time
+	if !end.IsZero() {
+		t := time.NewTimer(time.Until(end))
+		defer t.Stop()
+		lifetime = t.C
+	}
+	ticker := time.NewTicker(p.cfg.Heartbeat)
+	defer ticker.Stop()
+	var line [32]byte
+	copy(line[:], "hb ")
+	writing := true
+	for {
+		select {
+		case <-ctx.Done():
+			p.closeByClient(s, "cancelled")
+			return true
+		case <-lifetime:
+			p.closeByClient(s, "lifetime")
+			return true
+		case r := <-s.done:
+			p.serverEnded(s, r)
+			return false
+		case <-ticker.C:
+		}
+		if sent := s.sentAt.Load(); sent != 0 {
+			if sent > 0 && time.Duration(s.now()-sent) >= p.cfg.DropAfter && s.sentAt.CompareAndSwap(sent, -1) {
+				p.heartbeatTimeout(s, time.Duration(s.now()-sent))
+				return false
+			}
+			continue // one heartbeat outstanding at a time
+		}
+		if !writing {
+			continue
+		}
+		seq := s.seq.Add(1)
+		b := strconv.AppendInt(line[:3], seq, 10)
+		b = append(b, '\n')
+		sent := s.now()
+		s.sentAt.Store(sent)
+		if _, err := c.stdin.Write(b); err != nil {
+			// The channel or the socket is gone: this heartbeat was never
+			// sent. Stop writing; readLoop reports the end. A dead socket is
+			// closed now so that it does.
+			s.sentAt.CompareAndSwap(sent, 0)
+			writing = false
+			if c.tc.firstErr() != nil {
+				c.tc.Close()
+			}
+		}
+	}
+}
+
+// readLoop reads echoes until stdout ends, then waits for the session's
+// exit status and hands both to live.
+func (s *session) readLoop() {
+	var r readEnd
+	var buf [64]byte
+	n := 0
+	for {
+		m, err := s.c.stdout.Read(buf[n:])
+		n += m
+		for {
+			i := bytes.IndexByte(buf[:n], '\n')
+			if i < 0 {
+				break
+			}
+			s.echo(buf[:i], &r)
+			n = copy(buf[:], buf[i+1:n])
+		}
+		if n == len(buf) {
+			n = 0 // a line longer than any heartbeat: not one of ours
+		}
+		if err != nil {
+			break
+		}
+	}
+	r.at = time.Now()
+	r.wait = s.c.session.Wait()
+	s.done <- r
+}
+
+// echo handles one echoed line: the outstanding heartbeat's answer, a Stall
+// when it came back later than HeartbeatTimeout.
+func (s *session) echo(line []byte, r *readEnd) {
+	rest, ok := bytes.CutPrefix(line, []byte("hb "))
+	if !ok {
+		return
+	}
+	seq, ok := parseSeq(rest)
+	if !ok || seq != s.seq.Load() {
+		return
+	}
+	sent := s.sentAt.Load()
+	if sent <= 0 || !s.sentAt.CompareAndSwap(sent, 0) {
+		return
+	}
+	latency := time.Duration(s.now() - sent)
+	r.echoes++
+	s.p.heartbeats.Add(1)
+	if latency > r.maxLatency {
+		r.maxLatency = latency
+	}
+	if latency > s.p.cfg.HeartbeatTimeout {
+		s.p.stalls.Add(1)
+		e := s.event(ledger.Stall)
+		e.Latency = latency
+		e.Detail = map[string]string{"seq": strconv.FormatInt(seq, 10)}
+		s.p.add(s.l, e)
+	}
+}
+
+// parseSeq reads a heartbeat's decimal sequence number without allocating.
+func parseSeq(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// finish records the session's end event, with its heartbeat summary.
+func (p *Probe) finish(s *session, e ledger.Event, r readEnd) {
+	if e.Detail == nil {
+		e.Detail = map[string]string{}
+	}
+	e.Detail["heartbeats"] = strconv.FormatInt(r.echoes, 10)
+	e.Detail["max_latency"] = r.maxLatency.String()
+	if e.Kind == ledger.Drop {
+		p.stats.Drops.Add(1)
+	}
+	p.add(s.l, e)
+}
+
+// politeClose bounds how long a client close waits for the server to
+// answer the channel close before the socket is closed anyway.
+const politeClose = time.Second
+
+// closeByClient ends the session as the client: it stops caring about the
+// outstanding heartbeat, closes the channel, gives the server politeClose to
+// close its side, closes the socket, and waits for readLoop so no event of
+// this session follows the end event.
+func (p *Probe) closeByClient(s *session, reason string) {
+	at := time.Now()
+	s.sentAt.Store(-1)
+	s.c.session.Close()
+	t := time.NewTimer(politeClose)
+	var r readEnd
+	select {
+	case r = <-s.done:
+		s.c.client.Close()
+	case <-t.C:
+		s.c.client.Close()
+		r = <-s.done
+	}
+	t.Stop()
+	e := s.event(ledger.ClosedByClient)
+	e.Time = at
+	e.Detail = map[string]string{"reason": reason}
+	p.finish(s, e, r)
+}
+
+// heartbeatTimeout ends a session whose heartbeat went unanswered for DropAfter.
+func (p *Probe) heartbeatTimeout(s *session, age time.Duration) {
+	at := time.Now()
+	s.c.tc.Close() // the socket may be black-holed: do not wait on a polite close
+	r := <-s.done
+	e := s.event(ledger.Drop)
+	e.Time = at
+	e.Cause = ledger.CauseHeartbeatTimeout
+	e.Latency = age
+	e.Error = "heartbeat " + strconv.FormatInt(s.seq.Load(), 10) + " unanswered after " + age.Round(time.Millisecond).String()
+	p.finish(s, e, r)
+}
+
+// serverEnded classifies an end that came from the other side: exit-status
+// 0 is the server's clean end; anything else is a drop, its cause taken
+// from the exit status or the socket's first error.
+func (p *Probe) serverEnded(s *session, r readEnd) {
+	s.c.close()
+	var exitErr *gossh.ExitError
+	e := s.event(ledger.Drop)
+	e.Time = r.at
+	switch {
+	case r.wait == nil:
+		e.Kind = ledger.ClosedByServer
+	case errors.As(r.wait, &exitErr):
+		e.Cause = ledger.CauseExitStatus(exitErr.ExitStatus())
+		e.Code = exitErr.ExitStatus()
+		e.Error = errorText(r.wait)
+		if sig := exitErr.Signal(); sig != "" {
+			e.Detail = map[string]string{"signal": sig}
+		}
+	default:
+		ioErr := s.c.tc.firstErr()
+		e.Cause = ledger.CauseOf(ioErr)
+		e.Error = errorText(r.wait)
+		if ioErr != nil {
+			e.Error = errorText(ioErr)
+		}
+	}
+	p.finish(s, e, r)
+}

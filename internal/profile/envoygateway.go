@@ -1,0 +1,61 @@
+package profile
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/drainproof/drainproof/internal/image"
+	"github.com/drainproof/drainproof/internal/profile/envoygateway"
+)
+
+// envoyGatewayProfile is Envoy Gateway: the real controller (and its certgen and shutdown
+// manager) built from the pinned github.com/envoyproxy/gateway module and installed from the
+// module's own chart; the proxy pods the controller creates run the L4 Envoy stand-in as envoy
+// (no Envoy binary can be had here), so every result is labelled as such.
+type envoyGatewayProfile struct {
+	mu    sync.Mutex
+	built *envoygateway.Built
+}
+
+func init() { register(&envoyGatewayProfile{}) }
+
+func (*envoyGatewayProfile) Name() string { return "envoy-gateway" }
+func (*envoyGatewayProfile) ImageNames() []string {
+	return []string{"envoy-gateway", "envoy-gateway-proxy"}
+}
+
+func (p *envoyGatewayProfile) Images(ctx context.Context, o image.Options) (map[string]*image.Built, error) {
+	b, err := envoygateway.Build(ctx, envoygateway.Options{Log: o.Log, SourceDir: o.SourceDir})
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	p.built = b
+	p.mu.Unlock()
+	return map[string]*image.Built{
+		"envoy-gateway":       {Ref: b.ControlPlane.Ref, Archive: b.ControlPlane.Archive, Cached: b.ControlPlane.Cached},
+		"envoy-gateway-proxy": {Ref: b.Proxy.Ref, Archive: b.Proxy.Archive, Cached: b.Proxy.Cached},
+	}, nil
+}
+
+func (p *envoyGatewayProfile) Install(ctx context.Context, cfg *rest.Config, images map[string]string, log io.Writer) error {
+	p.mu.Lock()
+	b := p.built
+	p.mu.Unlock()
+	if b == nil {
+		return fmt.Errorf("envoy-gateway: Install before Images")
+	}
+	if images["envoy-gateway"] != b.ControlPlane.Ref || images["envoy-gateway-proxy"] != b.Proxy.Ref {
+		return fmt.Errorf("envoy-gateway: image table %v differs from the built images", images)
+	}
+	return envoygateway.Install(ctx, cfg, b, log)
+}
+
+func (*envoyGatewayProfile) DataPlane() DataPlane {
+	return DataPlane{Proxy: envoygateway.DataPlaneStandIn + " behind the real Envoy Gateway controller and shutdown manager", StandIn: true,
+		Version: "Envoy Gateway " + envoygateway.Version + " (" + envoygateway.Module + ")"}
+}

@@ -1,0 +1,152 @@
+package envoygateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/drainproof/drainproof/internal/image/gobuild"
+	"github.com/drainproof/drainproof/internal/image/imgbuild"
+)
+
+// StandInPackage is the L4 Envoy stand-in's main package in the drainproof source tree.
+const StandInPackage = "./fixtures/envoy-standin"
+
+// ErrNoStandIn is returned (wrapped) by Build when the source tree has no Envoy stand-in: the
+// proxy image cannot be made without a data plane, and nothing else may take its place.
+var ErrNoStandIn = errors.New("the L4 Envoy stand-in (" + StandInPackage + ") is not in the drainproof source tree; " +
+	"the envoy-gateway-proxy image needs it as envoy on PATH (no Envoy binary can be had here)")
+
+// Options configure Build. The zero value builds everything into the default cache.
+type Options struct {
+	CacheDir  string    // zero: <imgbuild.CacheRoot()>/envoy-gateway
+	SourceDir string    // the drainproof source tree (for the stand-in); zero: imgbuild.ModuleRoot()
+	Log       io.Writer // step log; nil: silent
+	// GoParallel is go build's -p for the envoy-gateway binary (0: one per core).
+	GoParallel int
+}
+
+// Image is one built image, written as a docker-archive tarball.
+type Image struct {
+	Ref     string // e.g. docker.io/drainproof/envoy-gateway:v1.9.1-<key> (a content tag)
+	Archive string // docker-archive tarball holding Ref
+	Cached  bool
+}
+
+// Built is what Build made (or found in the cache).
+type Built struct {
+	Module, Version string
+	ControlPlane    *Image // envoy-gateway: controller, certgen job, shutdown manager
+	Proxy           *Image // the Envoy stand-in as envoy
+	DataPlane       string // DataPlaneStandIn
+	ModuleDir       string // the module's source in the Go module cache (the chart)
+	Timings         []imgbuild.Timing
+}
+
+// Archives are the image archives to load into a cluster's nodes.
+func (b *Built) Archives() []string { return []string{b.ControlPlane.Archive, b.Proxy.Archive} }
+
+// Build builds (or reuses) the envoy-gateway binary, the stand-in and both images. The first
+// build compiles Envoy Gateway (minutes); later ones find everything in the cache.
+func Build(ctx context.Context, o Options) (*Built, error) {
+	steps := &imgbuild.Steps{Out: o.Log, Prefix: "[envoy-gateway] "}
+	cache := o.CacheDir
+	if cache == "" {
+		root, err := imgbuild.CacheRoot()
+		if err != nil {
+			return nil, err
+		}
+		cache = filepath.Join(root, "envoy-gateway")
+	}
+	src := o.SourceDir
+	if src == "" {
+		var err error
+		if src, err = imgbuild.ModuleRoot(); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(src, filepath.FromSlash(StandInPackage))); err != nil {
+		return nil, fmt.Errorf("envoy-gateway-proxy image: %w", ErrNoStandIn)
+	}
+	goVersion, err := imgbuild.GoVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := imgbuild.Lock(ctx, filepath.Join(cache, ".lock"), func() {
+		steps.Logf("waiting for another build using %s", cache)
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	out := &Built{Module: Module, Version: Version, DataPlane: DataPlaneStandIn}
+	var goMod string
+	if out.ModuleDir, goMod, err = gobuild.ModuleInfo(ctx, filepath.Join(cache, "scratch"), Module, Version); err != nil {
+		return nil, err
+	}
+	w, err := wrapper(goMod)
+	if err != nil {
+		return nil, err
+	}
+	var binDir, standInDir string
+	if err := steps.Run("build "+Binary+" "+Version, func() (cached bool, err error) {
+		binDir, cached, err = tool(w, o.GoParallel).Ensure(ctx, cache, goVersion)
+		return cached, err
+	}); err != nil {
+		return nil, err
+	}
+	if err := steps.Run("build envoy-standin", func() (cached bool, err error) {
+		standInDir, _, cached, err = gobuild.Own{Name: "envoy-standin", Src: src, Packages: []string{StandInPackage}}.Ensure(ctx, cache, goVersion)
+		return cached, err
+	}); err != nil {
+		return nil, err
+	}
+	img := imager{cache: cache, steps: steps}
+	if out.ControlPlane, err = img.controlPlane(filepath.Join(binDir, Binary)); err != nil {
+		return nil, err
+	}
+	if out.Proxy, err = img.proxy(filepath.Join(standInDir, "envoy-standin")); err != nil {
+		return nil, err
+	}
+	out.Timings = steps.Timings()
+	return out, nil
+}
+
+// wrapper is the wrapper module requiring the pinned Envoy Gateway at its go.mod's go directive
+// (its go.mod has no replace or exclude directive to carry over).
+func wrapper(goModPath string) (gobuild.WrapperModule, error) {
+	data, err := os.ReadFile(goModPath)
+	if err != nil {
+		return gobuild.WrapperModule{}, err
+	}
+	goLine := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 && f[0] == "go" {
+			goLine = f[1]
+		}
+		if len(f) > 0 && (f[0] == "replace" || f[0] == "exclude") {
+			return gobuild.WrapperModule{}, fmt.Errorf("%s: has %s directives the wrapper does not carry over", goModPath, f[0])
+		}
+	}
+	if goLine == "" {
+		return gobuild.WrapperModule{}, fmt.Errorf("%s: no go directive", goModPath)
+	}
+	return gobuild.WrapperModule{
+		Path:     "drainproof.local/build/envoy-gateway",
+		Go:       goLine,
+		Require:  map[string]string{Module: Version},
+		Packages: []string{binaryPkg},
+	}, nil
+}
+
+// tool is the envoy-gateway binary's build: CGO off and -trimpath (gobuild), no build tags
+// (Envoy Gateway's own build uses none).
+func tool(w gobuild.WrapperModule, parallel int) gobuild.Tool {
+	return gobuild.Tool{Name: "envoy-gateway", Wrapper: w, Build: []string{binaryPkg}, LDFlags: ldflags(), Binary: Binary, Parallel: parallel}
+}

@@ -1,0 +1,181 @@
+package istio
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/drainproof/drainproof/internal/image/gobuild"
+	"github.com/drainproof/drainproof/internal/image/imgbuild"
+	"github.com/drainproof/drainproof/internal/image/standin"
+)
+
+// StandInPackage is the L4 Envoy stand-in's main package in the drainproof source tree.
+const StandInPackage = standin.Package
+
+// ErrNoStandIn is returned (wrapped) by Build when the source tree has no Envoy stand-in: the
+// istio-proxy image cannot be made without a data plane, and nothing else may take its place.
+var ErrNoStandIn = standin.ErrMissing
+
+// Options configure Build. The zero value builds everything into the default cache.
+type Options struct {
+	CacheDir  string    // zero: <imgbuild.CacheRoot()>/istio
+	SourceDir string    // the drainproof source tree (for the stand-in); zero: imgbuild.ModuleRoot()
+	Suite     string    // Debian suite of the istio-proxy image; zero: bookworm
+	Log       io.Writer // step log; nil: silent
+	// ControlPlaneOnly builds istiod's image and istioctl but no istio-proxy image (Built.Proxy
+	// is nil): enough to install istiod and check injection when the stand-in is missing.
+	ControlPlaneOnly bool
+	// GoParallel is go build's -p for the Istio binaries (0: one per core). 1 bounds the memory
+	// of the cold istiod build on a crowded machine.
+	GoParallel int
+}
+
+// Image is one built image, written as a docker-archive tarball.
+type Image struct {
+	Ref     string // e.g. drainproof/istiod:1.31-<key> (a content tag, never latest)
+	Archive string // docker-archive tarball holding Ref (load it into kind nodes)
+	Cached  bool
+}
+
+// Built is what Build made (or found in the cache).
+type Built struct {
+	Module, Version, Line string // the pinned Istio module, its pseudo-version, its minor line
+	Istiod                *Image // pilot-discovery
+	Proxy                 *Image // pilot-agent + the Envoy stand-in; nil with ControlPlaneOnly
+	DataPlane             string // what the proxy image runs as Envoy (DataPlaneStandIn), "" without one
+	Istioctl              string // path of the istioctl binary (host, linux/amd64)
+	ModuleDir             string // the module's source in the Go module cache (charts, bootstrap)
+	Timings               []imgbuild.Timing
+}
+
+// Archives are the image archives to load into a cluster's nodes.
+func (b *Built) Archives() []string {
+	var as []string
+	for _, i := range []*Image{b.Istiod, b.Proxy} {
+		if i != nil {
+			as = append(as, i.Archive)
+		}
+	}
+	return as
+}
+
+type builder struct {
+	o                     Options
+	cache, goVersion, mod string
+	steps                 *imgbuild.Steps
+}
+
+// Build builds (or reuses) the Istio binaries and images. The first build compiles Istio from
+// source (tens of minutes, about 3 GB of memory for istiod); later builds with the same inputs
+// find everything in the cache.
+func Build(ctx context.Context, o Options) (*Built, error) {
+	b := &builder{o: o, cache: o.CacheDir, steps: &imgbuild.Steps{Out: o.Log, Prefix: "[istio] "}}
+	if b.o.Suite == "" {
+		b.o.Suite = "bookworm"
+	}
+	var err error
+	if b.cache == "" {
+		root, err := imgbuild.CacheRoot()
+		if err != nil {
+			return nil, err
+		}
+		b.cache = filepath.Join(root, "istio")
+	}
+	if b.o.SourceDir == "" {
+		if b.o.SourceDir, err = imgbuild.ModuleRoot(); err != nil {
+			return nil, err
+		}
+	}
+	if !standin.In(b.o.SourceDir) && !o.ControlPlaneOnly {
+		return nil, fmt.Errorf("istio-proxy image: %w (or build with ControlPlaneOnly for istiod alone)", ErrNoStandIn)
+	}
+	if b.goVersion, err = imgbuild.GoVersion(ctx); err != nil {
+		return nil, err
+	}
+	unlock, err := imgbuild.Lock(ctx, filepath.Join(b.cache, ".lock"), func() {
+		b.steps.Logf("waiting for another build using %s", b.cache)
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	out := &Built{Module: Module, Version: Version, Line: Line}
+	var goMod string
+	if out.ModuleDir, goMod, err = gobuild.ModuleInfo(ctx, filepath.Join(b.cache, "scratch"), Module, Version); err != nil {
+		return nil, err
+	}
+	if err := checkLine(out.ModuleDir); err != nil {
+		return nil, err
+	}
+	w, err := wrapper(goMod)
+	if err != nil {
+		return nil, err
+	}
+	bins := map[string]string{} // binary name -> directory
+	for _, t := range tools(w, b.o.GoParallel) {
+		if err := b.steps.Run("build "+t.Binary, func() (cached bool, err error) {
+			bins[t.Binary], cached, err = t.Ensure(ctx, b.cache, b.goVersion)
+			return cached, err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	out.Istioctl = filepath.Join(bins["istioctl"], "istioctl")
+	if out.Istiod, err = b.istiodImage(bins["pilot-discovery"]); err != nil {
+		return nil, err
+	}
+	if !o.ControlPlaneOnly {
+		var standIn string
+		if err := b.steps.Run("build envoy-standin", func() (cached bool, err error) {
+			standIn, cached, err = standin.Build(ctx, b.o.SourceDir, b.cache, b.goVersion)
+			return cached, err
+		}); err != nil {
+			return nil, err
+		}
+		if out.Proxy, err = b.proxyImage(ctx, bins["pilot-agent"], standIn, out.ModuleDir); err != nil {
+			return nil, err
+		}
+		out.DataPlane = DataPlaneStandIn
+	}
+	out.Timings = b.steps.Timings()
+	return out, nil
+}
+
+// wrapper is the wrapper module requiring the pinned Istio at the go directive of Istio's go.mod.
+func wrapper(goModPath string) (gobuild.WrapperModule, error) {
+	data, err := os.ReadFile(goModPath)
+	if err != nil {
+		return gobuild.WrapperModule{}, err
+	}
+	goLine := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "go" {
+			goLine = f[1]
+		}
+	}
+	if goLine == "" {
+		return gobuild.WrapperModule{}, fmt.Errorf("%s: no go directive", goModPath)
+	}
+	return gobuild.WrapperModule{
+		Path:     "drainproof.local/build/istio",
+		Go:       goLine,
+		Require:  map[string]string{Module: Version},
+		Packages: []string{pilotDiscoveryPkg, pilotAgentPkg, istioctlPkg},
+	}, nil
+}
+
+// tools are the three Istio programs, each in its own cache entry (their tags differ, and a
+// change to one must not relink the others), sharing one wrapper module.
+func tools(w gobuild.WrapperModule, parallel int) []gobuild.Tool {
+	t := func(pkg string, tags []string) gobuild.Tool {
+		name := pkg[strings.LastIndex(pkg, "/")+1:]
+		return gobuild.Tool{Name: "istio-" + name, SrcName: "istio", Wrapper: w, Build: []string{pkg},
+			Tags: tags, LDFlags: ldflags(), Binary: name, Parallel: parallel}
+	}
+	return []gobuild.Tool{t(pilotDiscoveryPkg, standardTags), t(istioctlPkg, standardTags), t(pilotAgentPkg, agentTags)}
+}

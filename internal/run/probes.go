@@ -1,0 +1,161 @@
+package run
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/drainproof/drainproof/fixtures/caller/record"
+	"github.com/drainproof/drainproof/internal/ledger"
+	httpprobe "github.com/drainproof/drainproof/internal/probe/http"
+	"github.com/drainproof/drainproof/internal/probe/outbound"
+	sshprobe "github.com/drainproof/drainproof/internal/probe/ssh"
+	"github.com/drainproof/drainproof/internal/probe/traffic"
+)
+
+// probeSet is the traffic of one run: each probe with what "established"
+// means for it (the disruption starts only once every probe is there).
+type probeSet struct {
+	probes traffic.Set
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	errs   []error
+}
+
+func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns string, keys *sshMaterial) (*probeSet, error) {
+	s := o.Scenario
+	var spec traffic.Spec
+	var host string
+	if s.Probes.SSH != nil || s.Probes.HTTP != nil || s.Probes.Load != nil {
+		var err error
+		if host, err = nodeAddress(ctx, cs); err != nil {
+			return nil, err
+		}
+	}
+	if c := s.Probes.SSH; c != nil {
+		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.ssh")
+		if err != nil {
+			return nil, err
+		}
+		addr, err := nodePort(ctx, cs, ns, svc, c.Port, host, "probes.ssh")
+		if err != nil {
+			return nil, err
+		}
+		if err := waitAccepting(ctx, addr, "probes.ssh", time.Minute); err != nil {
+			return nil, err
+		}
+		kh, err := keys.writeKnownHosts(o.OutDir, addr)
+		if err != nil {
+			return nil, err
+		}
+		spec.SSH = &traffic.SSH{Addr: addr, User: "drainproof", KeyFile: keys.clientKeyPath, KnownHostsFile: kh,
+			Sessions: c.Sessions, Heartbeat: cmp.Or(c.Heartbeat.Duration, sshprobe.DefaultHeartbeat), Lifetime: c.Lifetime.Duration}
+	}
+	if c := s.Probes.HTTP; c != nil {
+		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.http")
+		if err != nil {
+			return nil, err
+		}
+		addr, err := nodePort(ctx, cs, ns, svc, c.Port, host, "probes.http")
+		if err != nil {
+			return nil, err
+		}
+		if err := waitAccepting(ctx, addr, "probes.http", time.Minute); err != nil {
+			return nil, err
+		}
+		spec.HTTP = &traffic.HTTP{URL: "http://" + addr + c.Path, Connections: c.Connections,
+			Interval: cmp.Or(c.Interval.Duration, httpprobe.DefaultInterval), Lifetime: c.Lifetime.Duration, Duration: s.Timeout.Duration}
+	}
+	if c := s.Probes.Load; c != nil {
+		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.load")
+		if err != nil {
+			return nil, err
+		}
+		addr, err := nodePort(ctx, cs, ns, svc, c.Port, host, "probes.load")
+		if err != nil {
+			return nil, err
+		}
+		if err := waitAccepting(ctx, addr, "probes.load", time.Minute); err != nil {
+			return nil, err
+		}
+		spec.Load = &traffic.Load{URL: "http://" + addr + c.Path, Rate: c.Rate, Duration: c.Duration.Duration}
+	}
+	if c := s.Probes.Outbound; c != nil {
+		spec.Outbound = &outbound.Config{Client: cs, Namespace: ns, Selector: c.Selector, Container: c.Container, Parse: record.Parse, OK: record.OK}
+	}
+	probes, err := traffic.New(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &probeSet{probes: probes}, nil
+}
+
+func (s *probeSet) preflight(ctx context.Context) error {
+	for _, p := range s.probes {
+		if err := p.Preflight(ctx); err != nil {
+			return fmt.Errorf("%s probe preflight: %w", p.Name(), err)
+		}
+	}
+	return nil
+}
+
+func (s *probeSet) start(ctx context.Context, l *ledger.Ledger) {
+	for _, p := range s.probes {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := p.Run(ctx, l); err != nil {
+				s.mu.Lock()
+				s.errs = append(s.errs, fmt.Errorf("%s probe: %w", p.Name(), err))
+				s.mu.Unlock()
+			}
+		}()
+	}
+}
+
+// established waits until every probe reached steady state. A probe that
+// cannot get there (its target refuses) is a setup problem, not a verdict.
+func (s *probeSet) established(ctx context.Context, log io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if s.probes.Established() {
+			for _, p := range s.probes {
+				st := p.Stats()
+				fmt.Fprintf(log, "probe %s established: %d open, %d requests\n", p.Name(), st.Open.Load(), st.Requests.Load())
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return setup(errors.New("probes did not reach steady state within 1m: " + s.describe()))
+		case <-t.C:
+		}
+	}
+}
+
+func (s *probeSet) describe() string {
+	var out string
+	for _, p := range s.probes {
+		st := p.Stats()
+		out += fmt.Sprintf("[%s: %d connections, %d dial failures, %d requests, %d errors] ", p.Name(),
+			st.Connections.Load(), st.DialFailures.Load(), st.Requests.Load(), st.Errors.Load())
+	}
+	return out
+}
+
+// wait blocks until every probe's Run returned and joins their errors.
+func (s *probeSet) wait() error {
+	s.wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return errors.Join(s.errs...)
+}

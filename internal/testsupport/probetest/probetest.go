@@ -1,0 +1,58 @@
+// Package probetest holds the assertions and run helpers every probe's tests
+// share: running a probe in the background, waiting for its Run to return
+// cleanly, and checking that bad input is a setup error naming its field.
+package probetest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drainproof/drainproof/internal/ledger"
+	"github.com/drainproof/drainproof/internal/probe"
+)
+
+// Runner is the part of probe.Probe these helpers need.
+type Runner interface {
+	Run(ctx context.Context, l *ledger.Ledger) error
+}
+
+// Run starts p.Run(ctx, l) in the background; the channel receives its error.
+func Run(ctx context.Context, p Runner, l *ledger.Ledger) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, l) }()
+	return done
+}
+
+// WaitRun fails t unless the Run behind done returns nil within timeout.
+func WaitRun(t testing.TB, done <-chan error, timeout time.Duration) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(timeout):
+		t.Fatalf("run did not return within %s", timeout)
+	}
+}
+
+// WantSetupError fails t unless err is a *probe.SetupError (itself, not
+// wrapped) whose Field is field and whose message names field and mentions
+// each of want.
+func WantSetupError(t testing.TB, err error, field string, want ...string) {
+	t.Helper()
+	se, ok := err.(*probe.SetupError)
+	if !ok {
+		t.Fatalf("got %T %v, want a *probe.SetupError naming %s", err, err, field)
+	}
+	if se.Field != field || !strings.Contains(err.Error(), field) {
+		t.Fatalf("SetupError names %q, want %q: %v", se.Field, field, err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not mention %q", err, w)
+		}
+	}
+}
