@@ -13,8 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/drainproof/drainproof/internal/ledger"
-	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
-	"github.com/drainproof/drainproof/internal/testsupport/testbin"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // Help is asked for, not an error: stdout, exit 0, every flag as --flag,
@@ -97,7 +96,7 @@ func TestVersion(t *testing.T) {
 // The release build's -ldflags set the version; the commit comes from the
 // toolchain's vcs.revision when -ldflags leaves it out (Go stamps none in a
 // git worktree, whose .git is a file: then it is "unknown", never a guess).
-var ldflagsProgram = testbin.New("testbin", "github.com/drainproof/drainproof/cmd/drainproof",
+var ldflagsProgram = testsupport.NewProgram("github.com/drainproof/drainproof/cmd/drainproof",
 	"GOFLAGS=-buildvcs=true -ldflags=-X=github.com/drainproof/drainproof/internal/buildinfo.version=v9.9.9-test")
 
 func TestVersionFromLdflagsAndVCS(t *testing.T) {
@@ -199,7 +198,7 @@ func TestListJSONAndYAMLParse(t *testing.T) {
 // progress lines, never carriage returns; "up" counts the HTTP probe's own
 // connections, never the load generator's pool.
 func TestProbeProgressLinesOffTerminal(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	r := cli(t, "probe", "--http", srv.URL+"/", "--connections", "3", "--interval", "50ms", "--load", srv.URL+"/", "--rate", "100",
 		"--lifetime", "2s", "--duration", "10s", "--progress-every", "300ms", "--out", t.TempDir())
 	if r.code != 0 {
@@ -240,7 +239,7 @@ func TestProgressLineCountsStalls(t *testing.T) {
 
 // In a GitHub Actions step, the run's summary.md is appended to the job's summary.
 func TestProbeAppendsGitHubStepSummary(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	out := t.TempDir()
 	step := filepath.Join(t.TempDir(), "step_summary")
 	if err := os.WriteFile(step, []byte("before\n"), 0o644); err != nil {

@@ -17,9 +17,6 @@ import (
 	"time"
 
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
-	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
-	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
 )
 
 // A verdict never says PASS by accident: each case below runs the real CLI
@@ -130,7 +127,7 @@ func establishedTo(t *testing.T, addr string) int {
 // refused. That fails the verdict by default, exactly as a drop does (it
 // used to PASS with hundreds of dial failures).
 func TestProbeHTTPDeadServerFails(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	out := t.TempDir()
 	r := startCLI(t, "probe", "--http", srv.URL+"/", "--connections", "3", "--interval", "50ms", "--lifetime", "3s", "--duration", "20s", "--out", out)
 	testsupport.Eventually(t, 10*time.Second, "3 probe connections to httpd", func() bool { return establishedTo(t, srv.Addr) >= 3 })
@@ -152,8 +149,8 @@ func TestProbeHTTPDeadServerFails(t *testing.T) {
 // Failed requests (haproxy answering 503 once its backend died) fail the
 // verdict by default; a tolerance must be given explicitly.
 func TestProbeHTTPFailedRequestsFail(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
-	px := haproxytest.Start(t, haproxytest.HTTP, srv.Addr)
+	srv := testsupport.StartHTTPD(t, nil)
+	px := testsupport.StartHAProxy(t, testsupport.HAProxyHTTP, srv.Addr)
 	out := t.TempDir()
 	r := startCLI(t, "probe", "--http", "http://"+px.Addr+"/", "--connections", "2", "--interval", "50ms", "--lifetime", "3s", "--duration", "20s", "--out", out)
 	testsupport.Eventually(t, 10*time.Second, "2 probe connections to haproxy", func() bool { return establishedTo(t, px.Addr) >= 2 })
@@ -169,7 +166,7 @@ func TestProbeHTTPFailedRequestsFail(t *testing.T) {
 
 // The good path still passes: keep-alive HTTP through a healthy server.
 func TestProbeHTTPHealthyServerPasses(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	out := t.TempDir()
 	res := cli(t, "probe", "--http", srv.URL+"/", "--connections", "3", "--interval", "50ms", "--lifetime", "1s", "--duration", "10s", "--out", out)
 	v := readVerdict(t, out)
@@ -186,7 +183,7 @@ func TestProbeHTTPHealthyServerPasses(t *testing.T) {
 func TestProbeInterruptedIsIncomplete(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			srv := sshdtest.Start(t, nil)
+			srv := testsupport.StartSSHD(t, nil)
 			out := t.TempDir()
 			r := startCLI(t, "probe", "--ssh", srv.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", srv.KnownHosts,
 				"--sessions", "3", "--duration", "60s", "--out", out)
@@ -220,7 +217,7 @@ func TestProbeInterruptedIsIncomplete(t *testing.T) {
 // --duration ending a connection that --lifetime meant to keep (a response
 // still in flight) is INCOMPLETE, not a clean end.
 func TestProbeDurationCuttingSessionsShortIsIncomplete(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	out := t.TempDir()
 	// Each request is a 3 s stream: the connection is busy past --duration.
 	res := cli(t, "probe", "--http", srv.URL+"/stream?chunks=30&interval=100ms", "--connections", "2", "--lifetime", "1s", "--duration", "2s", "--out", out)
@@ -280,20 +277,20 @@ func timelineOrigin(t *testing.T, dir string) string {
 func TestProbeDisruptCommand(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		command func(px *haproxytest.Proxy) string
+		command func(px *testsupport.HAProxy) string
 		code    int
 		outcome string
 		want    string // in the complete finding or the reasons
 	}{
-		{"haproxy soft stop passes", func(px *haproxytest.Proxy) string { return fmt.Sprintf("kill -USR1 %d", px.Pid()) }, 0, "PASS", "carried 5 connections"},
-		{"haproxy hard stop fails", func(px *haproxytest.Proxy) string { return fmt.Sprintf("kill -TERM %d", px.Pid()) }, 1, "FAIL", "carried 5 connections"},
-		{"failing command is incomplete", func(*haproxytest.Proxy) string { return "exit 7" }, 3, "INCOMPLETE", "disruption command exit 7 failed: exit status 7"},
+		{"haproxy soft stop passes", func(px *testsupport.HAProxy) string { return fmt.Sprintf("kill -USR1 %d", px.Pid()) }, 0, "PASS", "carried 5 connections"},
+		{"haproxy hard stop fails", func(px *testsupport.HAProxy) string { return fmt.Sprintf("kill -TERM %d", px.Pid()) }, 1, "FAIL", "carried 5 connections"},
+		{"failing command is incomplete", func(*testsupport.HAProxy) string { return "exit 7" }, 3, "INCOMPLETE", "disruption command exit 7 failed: exit status 7"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := sshdtest.Start(t, nil)
-			px := haproxytest.Start(t, haproxytest.TCP, srv.Addr)
+			srv := testsupport.StartSSHD(t, nil)
+			px := testsupport.StartHAProxy(t, testsupport.HAProxyTCP, srv.Addr)
 			kh := filepath.Join(t.TempDir(), "known_hosts")
-			sshdtest.WriteKnownHosts(t, kh, px.Addr, srv.HostKey)
+			testsupport.WriteKnownHosts(t, kh, px.Addr, srv.HostKey)
 			out := t.TempDir()
 			res := cli(t, "probe", "--ssh", px.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", kh,
 				"--sessions", "5", "--lifetime", "4s", "--duration", "30s", "--disrupt-after", "500ms", "--disrupt", tc.command(px), "--out", out)
@@ -317,10 +314,10 @@ func TestProbeDisruptCommand(t *testing.T) {
 // --mark-on-signal: SIGUSR1 to the probe records a disruption marker, the
 // reports' time origin, for a disruption made by someone else.
 func TestProbeMarkOnSignal(t *testing.T) {
-	srv := sshdtest.Start(t, nil)
-	px := haproxytest.Start(t, haproxytest.TCP, srv.Addr)
+	srv := testsupport.StartSSHD(t, nil)
+	px := testsupport.StartHAProxy(t, testsupport.HAProxyTCP, srv.Addr)
 	kh := filepath.Join(t.TempDir(), "known_hosts")
-	sshdtest.WriteKnownHosts(t, kh, px.Addr, srv.HostKey)
+	testsupport.WriteKnownHosts(t, kh, px.Addr, srv.HostKey)
 	out := t.TempDir()
 	r := startCLI(t, "probe", "--ssh", px.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", kh,
 		"--sessions", "3", "--lifetime", "3s", "--duration", "30s", "--mark-on-signal", "--out", out)
@@ -346,7 +343,7 @@ func TestProbeMarkOnSignal(t *testing.T) {
 // A --disrupt that never got to run (the sessions ended first) is
 // INCOMPLETE, not a pass with "no disruption recorded".
 func TestProbeDisruptThatNeverRanIsIncomplete(t *testing.T) {
-	srv := sshdtest.Start(t, nil)
+	srv := testsupport.StartSSHD(t, nil)
 	out := t.TempDir()
 	res := cli(t, "probe", "--ssh", srv.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", srv.KnownHosts,
 		"--sessions", "2", "--lifetime", "1s", "--duration", "30s", "--disrupt-after", "25s", "--disrupt", "true", "--out", out)

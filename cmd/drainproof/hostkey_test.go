@@ -6,18 +6,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
-	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // A second backend with another host key behind the same address, met after
 // the preflight passed: exit 2 naming --ssh-known-hosts, never a verdict.
 func TestProbeHostKeyChangeExits2(t *testing.T) {
-	a := sshdtest.Start(t, nil)
-	b := sshdtest.Start(t, nil, "--authorized-keys", a.Client.AuthorizedKeysFile)
-	px := haproxytest.Start(t, haproxytest.TCP, a.Addr, b.Addr)
+	a := testsupport.StartSSHD(t, nil)
+	b := testsupport.StartSSHD(t, nil, "--authorized-keys", a.Client.AuthorizedKeysFile)
+	px := testsupport.StartHAProxy(t, testsupport.HAProxyTCP, a.Addr, b.Addr)
 	kh := filepath.Join(t.TempDir(), "known_hosts")
-	sshdtest.WriteKnownHosts(t, kh, px.Addr, a.HostKey)
+	testsupport.WriteKnownHosts(t, kh, px.Addr, a.HostKey)
 	// Round-robin decides whether the preflight meets a; retry until it did
 	// (the ledger exists only once the preflight passed).
 	for try := 1; try <= 4; try++ {

@@ -12,16 +12,13 @@ import (
 	"time"
 
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
-	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
-	"github.com/drainproof/drainproof/internal/testsupport/testbin"
 )
 
 // The CLI is tested as users run it: the built binary, its exit code and output.
-var cliProgram = testbin.New("testbin", "github.com/drainproof/drainproof/cmd/drainproof")
+var cliProgram = testsupport.NewProgram("github.com/drainproof/drainproof/cmd/drainproof")
 
 // TestMain removes the CLI and the fixtures/sshd binary after the tests.
-func TestMain(m *testing.M) { os.Exit(sshdtest.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(testsupport.RunTests(m)) }
 
 type cliResult struct {
 	code           int
@@ -45,12 +42,12 @@ func cli(t *testing.T, args ...string) cliResult {
 }
 
 func TestProbeBadInputExits2NamingTheFlag(t *testing.T) {
-	srv := sshdtest.Start(t, nil)
+	srv := testsupport.StartSSHD(t, nil)
 	out := t.TempDir()
 	ok := []string{"probe", "--ssh", srv.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", srv.KnownHosts, "--out", out}
 	wrongHosts := filepath.Join(t.TempDir(), "known_hosts")
-	other := sshdtest.Start(t, nil)
-	sshdtest.WriteKnownHosts(t, wrongHosts, srv.Addr, other.HostKey)
+	other := testsupport.StartSSHD(t, nil)
+	testsupport.WriteKnownHosts(t, wrongHosts, srv.Addr, other.HostKey)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -60,7 +57,7 @@ func TestProbeBadInputExits2NamingTheFlag(t *testing.T) {
 		{"no out", []string{"probe", "--ssh", srv.Addr}, "--out"},
 		{"unreadable key", replace(ok, "--ssh-key", "/nonexistent/key"), "--ssh-key"},
 		{"wrong host key", replace(ok, "--ssh-known-hosts", wrongHosts), "--ssh-known-hosts"},
-		{"unreachable", replace(ok, "--ssh", sshdtest.FreePort(t)), "--ssh"},
+		{"unreachable", replace(ok, "--ssh", testsupport.FreePort(t)), "--ssh"},
 		{"zero duration", append(ok, "--duration", "0s"), "--duration"},
 		{"negative lifetime", append(ok, "--lifetime", "-1s"), "--lifetime"},
 		{"zero sessions", append(ok, "--sessions", "0"), "--sessions"},
@@ -99,10 +96,10 @@ func TestProbeThroughHAProxy(t *testing.T) {
 		drops int
 	}{{"soft stop passes", false, 0, 0}, {"hard stop fails", true, 1, 5}} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := sshdtest.Start(t, nil)
-			px := haproxytest.Start(t, haproxytest.TCP, srv.Addr)
+			srv := testsupport.StartSSHD(t, nil)
+			px := testsupport.StartHAProxy(t, testsupport.HAProxyTCP, srv.Addr)
 			kh := filepath.Join(t.TempDir(), "known_hosts")
-			sshdtest.WriteKnownHosts(t, kh, px.Addr, srv.HostKey)
+			testsupport.WriteKnownHosts(t, kh, px.Addr, srv.HostKey)
 			out := t.TempDir()
 			cmd := exec.Command(cliProgram.Path(t), "probe", "--ssh", px.Addr, "--ssh-user", "drainproof", "--ssh-key", srv.Client.KeyFile,
 				"--ssh-known-hosts", kh, "--sessions", "5", "--heartbeat", "100ms", "--lifetime", "4s", "--duration", "30s", "--out", out)

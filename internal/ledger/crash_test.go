@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/drainproof/drainproof/internal/ledger"
-	"github.com/drainproof/drainproof/internal/testsupport/testbin"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
-func TestMain(m *testing.M) { os.Exit(testbin.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(testsupport.RunTests(m)) }
 
-var appender = testbin.New("testbin", "github.com/drainproof/drainproof/internal/ledger/internal/appender")
+var appender = testsupport.NewProgram("github.com/drainproof/drainproof/internal/ledger/internal/appender")
 
 // maxLoss is how recent an event may be and still be missing after a crash.
 const maxLoss = 100 * time.Millisecond

@@ -1,7 +1,13 @@
-// Package testsupport holds the small pieces every process-running test
-// helper and test in this module needs: a log buffer safe to read while a
-// child process writes it, a free loopback port, and polling a condition
-// with a deadline (tests synchronise on conditions, never on bare sleeps).
+// Package testsupport is the one package of test helpers in this module: a
+// log buffer safe to read while a child process writes it, a free loopback
+// port, polling a condition with a deadline (tests synchronise on conditions,
+// never on bare sleeps), the module's programs built once per test process
+// (Program, RunTests), and the real servers tests run them against on
+// loopback: fixtures/sshd, fixtures/httpd and the Envoy stand-in, Debian's
+// haproxy and OpenSSH. Helpers start real processes; none is a fake.
+//
+// A test package whose tests start a built program routes its TestMain
+// through RunTests, which removes every binary built when the tests end.
 package testsupport
 
 import (

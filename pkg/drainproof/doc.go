@@ -4,7 +4,6 @@
 // good/known-bad pairs in a sigs.k8s.io/e2e-framework suite through Env.
 //
 // It is the one package meant for importing: the machinery it drives
-// (harness/: probes, ledger, verdict, images, profiles; internal/reports/) is not a
-// stable API and is to move under internal/. The types this package returns
-// carry its results.
+// (probes, ledger, verdict, images, profiles, reports) lives under internal/.
+// The types this package returns carry its results.
 package drainproof

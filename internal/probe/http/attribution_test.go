@@ -7,9 +7,6 @@ import (
 
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
-	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
-	"github.com/drainproof/drainproof/internal/testsupport/probetest"
 	"github.com/drainproof/drainproof/internal/verdict"
 )
 
@@ -33,8 +30,8 @@ func TestDropsBehindProxyAreAttributedByPodHeader(t *testing.T) {
 		{"no pod header", nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httpdtest.Start(t, tc.env, "--on-sigterm", "exit")
-			px := haproxytest.Start(t, haproxytest.TCP, srv.Addr)
+			srv := testsupport.StartHTTPD(t, tc.env, "--on-sigterm", "exit")
+			px := testsupport.StartHAProxy(t, testsupport.HAProxyTCP, srv.Addr)
 			cfg := DefaultConfig("http://"+px.Addr+"/", 30*time.Second)
 			cfg.Connections, cfg.Interval, cfg.Stream, cfg.StreamChunks = 3, 20*time.Millisecond, true, 1000
 			p := mustNew(t, cfg)
@@ -50,7 +47,7 @@ func TestDropsBehindProxyAreAttributedByPodHeader(t *testing.T) {
 			}
 			testsupport.Eventually(t, 10*time.Second, "3 drops", func() bool { return p.Stats().Drops.Load() == 3 })
 			cancel()
-			probetest.WaitRun(t, done, 10*time.Second)
+			testsupport.WaitProbe(t, done, 10*time.Second)
 
 			events := l.Events()
 			lifecycle(t, events)

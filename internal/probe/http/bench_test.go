@@ -7,7 +7,6 @@ import (
 
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
 )
 
 // BenchmarkKeepAliveConnectionsHeld: one prober holds N keep-alive connections
@@ -19,7 +18,7 @@ import (
 func BenchmarkKeepAliveConnectionsHeld(b *testing.B) {
 	n := testsupport.EnvInt(b, "DRAINPROOF_BENCH_CONNS", 1000)
 	interval := time.Second
-	srv := httpdtest.Start(b, nil)
+	srv := testsupport.StartHTTPD(b, nil)
 	cfg := DefaultConfig(srv.URL+"/", 10*time.Minute)
 	cfg.Connections, cfg.Interval, cfg.Timeout = n, interval, 30*time.Second
 	p, err := New(cfg)

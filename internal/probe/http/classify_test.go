@@ -12,7 +12,6 @@ import (
 
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/probetest"
 )
 
 // scripted is a real TCP server whose n-th accepted connection (from 1) is
@@ -70,7 +69,7 @@ func runScripted(t *testing.T, url string, cfg func(*Config)) []ledger.Event {
 		return count(l.Events(), func(e ledger.Event) bool { return e.Kind == ledger.Request && e.Conn == "http-000.2" }) > 0
 	})
 	cancel()
-	probetest.WaitRun(t, done, 5*time.Second)
+	testsupport.WaitProbe(t, done, 5*time.Second)
 	return l.Events()
 }
 
@@ -226,7 +225,7 @@ func TestRunEndMidStreamIsClosedByClient(t *testing.T) {
 	c.Connections, c.Stream = 2, true
 	p := mustNew(t, c)
 	l := ledger.New()
-	probetest.WaitRun(t, started(context.Background(), t, p, l), 5*time.Second)
+	testsupport.WaitProbe(t, started(context.Background(), t, p, l), 5*time.Second)
 	events := l.Events()
 	for id, e := range lifecycle(t, events) {
 		if e.Kind != ledger.ClosedByClient || e.Detail["in_flight"] != "true" {

@@ -7,9 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
-	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
-	"github.com/drainproof/drainproof/internal/testsupport/probetest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 func TestBadConfigNamesTheFlag(t *testing.T) {
@@ -45,13 +43,13 @@ func TestBadConfigNamesTheFlag(t *testing.T) {
 			if p != nil {
 				t.Fatalf("New returned a probe for a bad config")
 			}
-			probetest.WantSetupError(t, err, tc.field)
+			testsupport.WantSetupError(t, err, tc.field)
 		})
 	}
 }
 
 func TestPreflightUnusableTargetsNameHTTP(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	garbage, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +66,7 @@ func TestPreflightUnusableTargetsNameHTTP(t *testing.T) {
 		}
 	}()
 	for _, tc := range []struct{ name, url, want string }{
-		{"nothing listening", "http://" + haproxytest.FreePort(t) + "/", "unreachable"},
+		{"nothing listening", "http://" + testsupport.FreePort(t) + "/", "unreachable"},
 		{"not HTTP", "http://" + garbage.Addr().String() + "/", "no HTTP response"},
 		{"404", srv.URL + "/no-such-page", "404"},
 		{"400", srv.URL + "/?delay=forever", "400"},
@@ -79,7 +77,7 @@ func TestPreflightUnusableTargetsNameHTTP(t *testing.T) {
 			cfg.Timeout = 2 * time.Second
 			p := mustNew(t, cfg)
 			err := p.Preflight(context.Background())
-			probetest.WantSetupError(t, err, FlagURL)
+			testsupport.WantSetupError(t, err, FlagURL)
 			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.url) {
 				t.Fatalf("error %q does not say %q about %s", err, tc.want, tc.url)
 			}

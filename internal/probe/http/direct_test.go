@@ -8,20 +8,18 @@ import (
 
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
-	"github.com/drainproof/drainproof/internal/testsupport/probetest"
 )
 
 // Direct to fixtures/httpd: no drops, every request 200, and the peer the
 // server saw on every request is the local address of the connection the
 // event names (connection identity is real, not a pool's guess).
 func TestDirectKeepAliveNoDrops(t *testing.T) {
-	srv := httpdtest.Start(t, []string{"POD_NAME=pod-direct"})
+	srv := testsupport.StartHTTPD(t, []string{"POD_NAME=pod-direct"})
 	cfg := DefaultConfig(srv.URL+"/", time.Second)
 	cfg.Connections, cfg.Interval = 20, 20*time.Millisecond
 	p := mustNew(t, cfg)
 	l := ledger.New()
-	probetest.WaitRun(t, started(context.Background(), t, p, l), 10*time.Second)
+	testsupport.WaitProbe(t, started(context.Background(), t, p, l), 10*time.Second)
 
 	events := l.Events()
 	ends := lifecycle(t, events)
@@ -68,7 +66,7 @@ func TestDirectKeepAliveNoDrops(t *testing.T) {
 }
 
 func TestDirectStreamsComplete(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	cfg := DefaultConfig(srv.URL, 1500*time.Millisecond)
 	cfg.Connections, cfg.Interval, cfg.Stream, cfg.StreamChunks = 3, 20*time.Millisecond, true, 10
 	p := mustNew(t, cfg)
@@ -76,7 +74,7 @@ func TestDirectStreamsComplete(t *testing.T) {
 		t.Fatalf("stream URL %s", p.TargetURL())
 	}
 	l := ledger.New()
-	probetest.WaitRun(t, started(context.Background(), t, p, l), 10*time.Second)
+	testsupport.WaitProbe(t, started(context.Background(), t, p, l), 10*time.Second)
 	events := l.Events()
 	lifecycle(t, events)
 	streams := 0
@@ -102,13 +100,13 @@ func TestDirectStreamsComplete(t *testing.T) {
 // Lifetime: each connection is closed by the client at the first request
 // boundary after it, and Run returns then rather than at Duration.
 func TestLifetimeEndsRunEarly(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	cfg := DefaultConfig(srv.URL, time.Minute)
 	cfg.Connections, cfg.Interval, cfg.Lifetime = 5, 50*time.Millisecond, 300*time.Millisecond
 	p := mustNew(t, cfg)
 	l := ledger.New()
 	start := time.Now()
-	probetest.WaitRun(t, started(context.Background(), t, p, l), 10*time.Second)
+	testsupport.WaitProbe(t, started(context.Background(), t, p, l), 10*time.Second)
 	if took := time.Since(start); took > 5*time.Second {
 		t.Fatalf("run took %s with a 300ms lifetime", took)
 	}
@@ -122,12 +120,12 @@ func TestLifetimeEndsRunEarly(t *testing.T) {
 // The server closing idle keep-alive connections is clean: ClosedByServer,
 // then the slot dials again (a new connection id), and nothing is dropped.
 func TestIdleCloseByServerIsNotADrop(t *testing.T) {
-	srv := httpdtest.Start(t, nil, "--idle-timeout", "100ms")
+	srv := testsupport.StartHTTPD(t, nil, "--idle-timeout", "100ms")
 	cfg := DefaultConfig(srv.URL, 1500*time.Millisecond)
 	cfg.Connections, cfg.Interval = 3, 400*time.Millisecond
 	p := mustNew(t, cfg)
 	l := ledger.New()
-	probetest.WaitRun(t, started(context.Background(), t, p, l), 10*time.Second)
+	testsupport.WaitProbe(t, started(context.Background(), t, p, l), 10*time.Second)
 	events := l.Events()
 	lifecycle(t, events)
 	idle := count(events, func(e ledger.Event) bool {
@@ -146,7 +144,7 @@ func TestIdleCloseByServerIsNotADrop(t *testing.T) {
 // Connection: close), idle connections are closed cleanly, re-dials after
 // the listener closed are dial failures, and nothing is dropped.
 func TestHTTPDGracefulShutdownNoDrops(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	cfg := DefaultConfig(srv.URL+"/?delay=50ms", 30*time.Second)
 	cfg.Connections, cfg.Interval = 10, 20*time.Millisecond
 	p := mustNew(t, cfg)
@@ -165,7 +163,7 @@ func TestHTTPDGracefulShutdownNoDrops(t *testing.T) {
 		return p.Stats().Open.Load() == 0 && p.Stats().DialFailures.Load() > 0
 	})
 	cancel()
-	probetest.WaitRun(t, done, 10*time.Second)
+	testsupport.WaitProbe(t, done, 10*time.Second)
 
 	events := l.Events()
 	ends := lifecycle(t, events)
@@ -196,7 +194,7 @@ func TestHTTPDGracefulShutdownNoDrops(t *testing.T) {
 
 // A killed server cuts the streams in flight: each is a drop, after the kill.
 func TestKilledServerDropsStreams(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	cfg := DefaultConfig(srv.URL, 30*time.Second)
 	cfg.Connections, cfg.Interval, cfg.Stream, cfg.StreamChunks = 3, 20*time.Millisecond, true, 1000
 	p := mustNew(t, cfg)
@@ -211,7 +209,7 @@ func TestKilledServerDropsStreams(t *testing.T) {
 	}
 	testsupport.Eventually(t, 10*time.Second, "3 drops", func() bool { return p.Stats().Drops.Load() == 3 })
 	cancel()
-	probetest.WaitRun(t, done, 10*time.Second)
+	testsupport.WaitProbe(t, done, 10*time.Second)
 	events := l.Events()
 	for id, e := range lifecycle(t, events) {
 		if e.Kind != ledger.Drop || e.Time.Before(killed) {

@@ -8,9 +8,6 @@ import (
 
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
-	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
-	"github.com/drainproof/drainproof/internal/testsupport/probetest"
 )
 
 // throughHAProxy starts httpd behind a real haproxy in HTTP mode and runs two
@@ -18,7 +15,7 @@ import (
 // 3 connections carrying streams of streamChunks x 50ms. It returns once every
 // connection is up and every stream has started.
 type haproxyRun struct {
-	proxy         *haproxytest.Proxy
+	proxy         *testsupport.HAProxy
 	short, stream *Probe
 	l             *ledger.Ledger
 	cancel        context.CancelFunc
@@ -27,8 +24,8 @@ type haproxyRun struct {
 
 func startThroughHAProxy(t *testing.T, streamChunks int) *haproxyRun {
 	t.Helper()
-	srv := httpdtest.Start(t, []string{"POD_NAME=pod-behind-haproxy"})
-	px := haproxytest.Start(t, haproxytest.HTTP, srv.Addr)
+	srv := testsupport.StartHTTPD(t, []string{"POD_NAME=pod-behind-haproxy"})
+	px := testsupport.StartHAProxy(t, testsupport.HAProxyHTTP, srv.Addr)
 	url := "http://" + px.Addr + "/"
 
 	shortCfg := DefaultConfig(url, 30*time.Second)
@@ -63,7 +60,7 @@ func (r *haproxyRun) finish(t *testing.T) []ledger.Event {
 	})
 	r.cancel()
 	for _, d := range r.done {
-		probetest.WaitRun(t, d, 10*time.Second)
+		testsupport.WaitProbe(t, d, 10*time.Second)
 	}
 	return r.l.Events()
 }

@@ -8,11 +8,10 @@ import (
 	"testing"
 
 	"github.com/drainproof/drainproof/internal/ledger"
-	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
-	"github.com/drainproof/drainproof/internal/testsupport/probetest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
-func TestMain(m *testing.M) { os.Exit(httpdtest.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(testsupport.RunTests(m)) }
 
 // lifecycle checks the connection invariant on a run's events: every
 // Established connection has exactly one end event (ClosedByClient,
@@ -84,7 +83,7 @@ func started(ctx context.Context, t *testing.T, p *Probe, l *ledger.Ledger) <-ch
 	if err := p.Preflight(ctx); err != nil {
 		t.Fatalf("preflight: %v", err)
 	}
-	return probetest.Run(ctx, p, l)
+	return testsupport.RunProbe(ctx, p, l)
 }
 
 func mustNew(t *testing.T, cfg Config) *Probe {

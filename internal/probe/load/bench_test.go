@@ -8,7 +8,6 @@ import (
 
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
 )
 
 // BenchmarkLoadRate attacks fixtures/httpd on loopback at
@@ -20,7 +19,7 @@ import (
 func BenchmarkLoadRate(b *testing.B) {
 	rate := testsupport.EnvInt(b, "DRAINPROOF_BENCH_RATE", 5000)
 	seconds := testsupport.EnvInt(b, "DRAINPROOF_BENCH_SECONDS", 3)
-	srv := httpdtest.Start(b, nil)
+	srv := testsupport.StartHTTPD(b, nil)
 	p, err := New(DefaultConfig(srv.URL+"/", rate, time.Duration(seconds)*time.Second))
 	if err != nil {
 		b.Fatal(err)

@@ -9,12 +9,9 @@ import (
 
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
-	"github.com/drainproof/drainproof/internal/testsupport/httpdtest"
-	"github.com/drainproof/drainproof/internal/testsupport/probetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(httpdtest.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(testsupport.RunTests(m)) }
 
 func mustNew(t testing.TB, cfg Config) *Probe {
 	t.Helper()
@@ -28,21 +25,21 @@ func mustNew(t testing.TB, cfg Config) *Probe {
 // Against fixtures/httpd: every hit is a 200 naming the pod, the rate is
 // held, and hits reach the ledger while the attack is still running.
 func TestLoadAgainstHTTPDAllOK(t *testing.T) {
-	srv := httpdtest.Start(t, []string{"POD_NAME=pod-load"})
+	srv := testsupport.StartHTTPD(t, []string{"POD_NAME=pod-load"})
 	p := mustNew(t, DefaultConfig(srv.URL+"/", 200, 2*time.Second))
 	if err := p.Preflight(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	l := ledger.New()
 	start := time.Now()
-	done := probetest.Run(context.Background(), p, l)
+	done := testsupport.RunProbe(context.Background(), p, l)
 	testsupport.Eventually(t, 5*time.Second, "50 hits in the ledger", func() bool { return l.Len() >= 50 })
 	select {
 	case <-done:
 		t.Fatalf("hits only reached the ledger after the attack ended")
 	default:
 	}
-	probetest.WaitRun(t, done, 15*time.Second)
+	testsupport.WaitProbe(t, done, 15*time.Second)
 
 	events := l.Events()
 	if n := len(events); n < 390 || n > 401 {
@@ -68,21 +65,21 @@ func TestLoadAgainstHTTPDAllOK(t *testing.T) {
 // Through haproxy, hard-stopped mid-attack: the hits after the stop fail,
 // and each failure is a Hit event with Error and Cause set.
 func TestLoadHardStoppedHAProxyRecordsErrors(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
-	px := haproxytest.Start(t, haproxytest.HTTP, srv.Addr)
+	srv := testsupport.StartHTTPD(t, nil)
+	px := testsupport.StartHAProxy(t, testsupport.HAProxyHTTP, srv.Addr)
 	p := mustNew(t, DefaultConfig("http://"+px.Addr+"/", 200, 3*time.Second))
 	if err := p.Preflight(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	l := ledger.New()
-	done := probetest.Run(context.Background(), p, l)
+	done := testsupport.RunProbe(context.Background(), p, l)
 	testsupport.Eventually(t, 5*time.Second, "50 good hits", func() bool { return p.Stats().Requests.Load() >= 50 })
 	stop := time.Now()
 	if err := px.HardStop(); err != nil {
 		t.Fatal(err)
 	}
 	<-px.Done()
-	probetest.WaitRun(t, done, 20*time.Second)
+	testsupport.WaitProbe(t, done, 20*time.Second)
 
 	failed, okAfter := 0, 0
 	for _, e := range l.Events() {
@@ -116,15 +113,15 @@ func TestLoadHardStoppedHAProxyRecordsErrors(t *testing.T) {
 // Cancelling the run stops the attack at once, even with slow hits in
 // flight, and the hits it cut are not recorded as failures.
 func TestLoadCancelIsPromptAndCleanly(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	p := mustNew(t, DefaultConfig(srv.URL+"/?delay=5s", 50, time.Minute))
 	l := ledger.New()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := probetest.Run(ctx, p, l)
+	done := testsupport.RunProbe(ctx, p, l)
 	testsupport.Eventually(t, 5*time.Second, "hits in flight", func() bool { return p.Stats().Open.Load() >= 5 })
 	cancel()
 	cancelled := time.Now()
-	probetest.WaitRun(t, done, 2*time.Second)
+	testsupport.WaitProbe(t, done, 2*time.Second)
 	if took := time.Since(cancelled); took > time.Second {
 		t.Fatalf("run took %s to return after cancel", took)
 	}
@@ -165,20 +162,20 @@ func TestBadConfigNamesTheFlag(t *testing.T) {
 			if p != nil {
 				t.Fatal("New returned a probe for a bad config")
 			}
-			probetest.WantSetupError(t, err, tc.field)
+			testsupport.WantSetupError(t, err, tc.field)
 		})
 	}
 }
 
 func TestPreflightUnusableTargetsNameLoad(t *testing.T) {
-	srv := httpdtest.Start(t, nil)
+	srv := testsupport.StartHTTPD(t, nil)
 	for _, tc := range []struct{ name, url, want string }{
-		{"nothing listening", "http://" + haproxytest.FreePort(t) + "/", "unreachable"},
+		{"nothing listening", "http://" + testsupport.FreePort(t) + "/", "unreachable"},
 		{"404", srv.URL + "/nope", "404"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := mustNew(t, DefaultConfig(tc.url, 10, time.Second)).Preflight(context.Background())
-			probetest.WantSetupError(t, err, FlagURL)
+			testsupport.WantSetupError(t, err, FlagURL)
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %q does not say %q", err, tc.want)
 			}

@@ -16,17 +16,16 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/drainproof/drainproof/internal/ledger"
-	"github.com/drainproof/drainproof/internal/testsupport/probetest"
-	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // offlineTarget has real files but an address nobody listens on.
 func offlineTarget(t *testing.T) target {
 	dir := t.TempDir()
-	key := sshdtest.NewClientKey(t, dir)
-	addr := sshdtest.FreePort(t)
+	key := testsupport.NewClientKey(t, dir)
+	addr := testsupport.FreePort(t)
 	kh := filepath.Join(dir, "known_hosts")
-	sshdtest.WriteKnownHosts(t, kh, addr, randomKey(t))
+	testsupport.WriteKnownHosts(t, kh, addr, randomKey(t))
 	return target{addr: addr, user: "probe", keyFile: key.KeyFile, knownHosts: kh}
 }
 
@@ -71,7 +70,7 @@ func TestValidateNamesTheFlagAtFault(t *testing.T) {
 			t.Errorf("%s: invalid config %+v accepted", tc.field, cfg)
 			continue
 		}
-		probetest.WantSetupError(t, err, tc.field)
+		testsupport.WantSetupError(t, err, tc.field)
 		if _, nerr := New(cfg); nerr == nil || nerr.Error() != err.Error() {
 			t.Errorf("New does not validate: %v vs %v", nerr, err)
 		}
@@ -88,7 +87,7 @@ func TestSessionsAboveTheOpenFileLimit(t *testing.T) {
 	}
 	n := int(lim.Max) // plus the reserve, one session per descriptor cannot fit
 	err := testConfig(offlineTarget(t), n, nil).Validate()
-	probetest.WantSetupError(t, err, FlagSessions, fmt.Sprintf("%d exceeds the open-file limit %d", n, lim.Max))
+	testsupport.WantSetupError(t, err, FlagSessions, fmt.Sprintf("%d exceeds the open-file limit %d", n, lim.Max))
 }
 
 func TestUnreadableOrBadKeyFileNamesSSHKey(t *testing.T) {
@@ -106,30 +105,30 @@ func TestUnreadableOrBadKeyFileNamesSSHKey(t *testing.T) {
 		locked:                        "passphrase-protected",
 	} {
 		_, err := New(testConfig(tg, 1, func(c *Config) { c.KeyFile = file }))
-		probetest.WantSetupError(t, err, FlagKey, want)
+		testsupport.WantSetupError(t, err, FlagKey, want)
 	}
 }
 
 func TestKnownHostsWithoutTheHostOrMissingNamesKnownHosts(t *testing.T) {
 	tg := offlineTarget(t)
 	other := filepath.Join(t.TempDir(), "known_hosts")
-	sshdtest.WriteKnownHosts(t, other, "10.9.8.7:2222", randomKey(t))
+	testsupport.WriteKnownHosts(t, other, "10.9.8.7:2222", randomKey(t))
 	_, err := New(testConfig(tg, 1, func(c *Config) { c.KnownHostsFile = other }))
-	probetest.WantSetupError(t, err, FlagKnownHosts, "pins no host key for "+tg.addr)
+	testsupport.WantSetupError(t, err, FlagKnownHosts, "pins no host key for "+tg.addr)
 	_, err = New(testConfig(tg, 1, func(c *Config) { c.KnownHostsFile = other + ".missing" }))
-	probetest.WantSetupError(t, err, FlagKnownHosts, "cannot read known_hosts")
+	testsupport.WantSetupError(t, err, FlagKnownHosts, "cannot read known_hosts")
 }
 
 func TestWrongHostKeyIsSetupErrorNamingKnownHostsAndNeverADrop(t *testing.T) {
-	srv := sshdtest.Start(t, nil)
+	srv := testsupport.StartSSHD(t, nil)
 	tg := fixtureTarget(srv)
-	sshdtest.WriteKnownHosts(t, tg.knownHosts, tg.addr, randomKey(t)) // pin the wrong key
+	testsupport.WriteKnownHosts(t, tg.knownHosts, tg.addr, randomKey(t)) // pin the wrong key
 	p := mustNew(t, testConfig(tg, 2, nil))
-	probetest.WantSetupError(t, p.Preflight(context.Background()), FlagKnownHosts, "host key mismatch", gossh.FingerprintSHA256(srv.HostKey))
+	testsupport.WantSetupError(t, p.Preflight(context.Background()), FlagKnownHosts, "host key mismatch", gossh.FingerprintSHA256(srv.HostKey))
 	// Run (without the Preflight that would have stopped it) ends at the
 	// first mismatch with the same setup error and an Incomplete event.
 	l := ledger.New()
-	probetest.WantSetupError(t, p.Run(context.Background(), l), FlagKnownHosts, "host key mismatch")
+	testsupport.WantSetupError(t, p.Run(context.Background(), l), FlagKnownHosts, "host key mismatch")
 	es := l.Events()
 	if n := count(es, ledger.DialFailure); n < 1 || n > 2 || count(es, ledger.Established) != 0 || count(es, ledger.Incomplete) != 1 {
 		t.Fatalf("want 1 or 2 dial failures and one Incomplete event:\n%s", dump(es))
@@ -142,17 +141,17 @@ func TestWrongHostKeyIsSetupErrorNamingKnownHostsAndNeverADrop(t *testing.T) {
 }
 
 func TestUnauthorizedKeyIsSetupErrorNamingSSHKey(t *testing.T) {
-	srv := sshdtest.Start(t, nil)
+	srv := testsupport.StartSSHD(t, nil)
 	tg := fixtureTarget(srv)
-	tg.keyFile = sshdtest.NewClientKey(t, t.TempDir()).KeyFile // not in authorized_keys
+	tg.keyFile = testsupport.NewClientKey(t, t.TempDir()).KeyFile // not in authorized_keys
 	p := mustNew(t, testConfig(tg, 1, nil))
-	probetest.WantSetupError(t, p.Preflight(context.Background()), FlagKey, "refused key", tg.keyFile)
+	testsupport.WantSetupError(t, p.Preflight(context.Background()), FlagKey, "refused key", tg.keyFile)
 }
 
 func TestUnreachableAddressIsSetupErrorNamingSSH(t *testing.T) {
 	tg := offlineTarget(t)
 	p := mustNew(t, testConfig(tg, 1, nil))
-	probetest.WantSetupError(t, p.Preflight(context.Background()), FlagAddr, "cannot connect to "+tg.addr)
+	testsupport.WantSetupError(t, p.Preflight(context.Background()), FlagAddr, "cannot connect to "+tg.addr)
 }
 
 // A TCP server that is not SSH (it accepts and hangs up): a setup error
@@ -174,7 +173,7 @@ func TestNotAnSSHServerIsSetupErrorNamingSSH(t *testing.T) {
 	}()
 	tg := offlineTarget(t)
 	tg.addr = l.Addr().String()
-	sshdtest.WriteKnownHosts(t, tg.knownHosts, tg.addr, randomKey(t))
+	testsupport.WriteKnownHosts(t, tg.knownHosts, tg.addr, randomKey(t))
 	p := mustNew(t, testConfig(tg, 1, nil))
-	probetest.WantSetupError(t, p.Preflight(context.Background()), FlagAddr, "SSH handshake with "+tg.addr)
+	testsupport.WantSetupError(t, p.Preflight(context.Background()), FlagAddr, "SSH handshake with "+tg.addr)
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
 )
 
 // BenchmarkSessionsHeld holds DRAINPROOF_BENCH_SESSIONS sessions (default
@@ -39,7 +38,7 @@ func BenchmarkSessionsHeld(b *testing.B) {
 	hold := testsupport.EnvDuration(b, "DRAINPROOF_BENCH_HOLD", 5*time.Second)
 	const beat = 100 * time.Millisecond
 
-	srv := sshdtest.Start(b, nil)
+	srv := testsupport.StartSSHD(b, nil)
 	cfg := testConfig(fixtureTarget(srv), n, func(c *Config) {
 		c.Heartbeat = beat
 		c.Lifetime = 0         // held until the benchmark cancels

@@ -9,11 +9,10 @@ import (
 
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
 )
 
 func TestFixtureSessionsLiveTheirLifetimeAndCloseByClient(t *testing.T) {
-	srv := sshdtest.Start(t, []string{"POD_NAME=sshd-0"})
+	srv := testsupport.StartSSHD(t, []string{"POD_NAME=sshd-0"})
 	tg := fixtureTarget(srv)
 	const n = 12
 	p := mustNew(t, testConfig(tg, n, func(c *Config) { c.Lifetime = 3 * time.Second }))
@@ -50,7 +49,7 @@ func TestFixtureSessionsLiveTheirLifetimeAndCloseByClient(t *testing.T) {
 }
 
 func TestFixtureMaxSessionIsClosedByServer(t *testing.T) {
-	srv := sshdtest.Start(t, nil, "--max-session", "700ms")
+	srv := testsupport.StartSSHD(t, nil, "--max-session", "700ms")
 	tg := fixtureTarget(srv)
 	const n = 8
 	p := mustNew(t, testConfig(tg, n, func(c *Config) { c.Lifetime = time.Minute }))
@@ -62,7 +61,7 @@ func TestFixtureMaxSessionIsClosedByServer(t *testing.T) {
 }
 
 func TestCancelClosesEverySessionAsClient(t *testing.T) {
-	srv := sshdtest.Start(t, nil)
+	srv := testsupport.StartSSHD(t, nil)
 	tg := fixtureTarget(srv)
 	const n = 6
 	p := mustNew(t, testConfig(tg, n, func(c *Config) { c.Lifetime = 0 })) // until the run ends
@@ -83,7 +82,7 @@ func TestCancelClosesEverySessionAsClient(t *testing.T) {
 
 // A frozen server (SIGSTOP) answers late once thawed: stalls, not drops.
 func TestFrozenServerThenThawedIsStallNotDrop(t *testing.T) {
-	srv := sshdtest.Start(t, nil)
+	srv := testsupport.StartSSHD(t, nil)
 	tg := fixtureTarget(srv)
 	const n = 4
 	p := mustNew(t, testConfig(tg, n, func(c *Config) {
@@ -119,7 +118,7 @@ func TestFrozenServerThenThawedIsStallNotDrop(t *testing.T) {
 // A server that stays frozen past DropAfter: every session drops with
 // cause heartbeat-timeout, at or after DropAfter.
 func TestFrozenServerIsHeartbeatTimeoutDrop(t *testing.T) {
-	srv := sshdtest.Start(t, nil)
+	srv := testsupport.StartSSHD(t, nil)
 	t.Cleanup(func() { srv.Signal(syscall.SIGCONT) })
 	tg := fixtureTarget(srv)
 	const n = 4
@@ -151,7 +150,7 @@ func TestFrozenServerIsHeartbeatTimeoutDrop(t *testing.T) {
 
 // A server killed outright: every live session is a drop (eof or reset).
 func TestKilledServerIsDrop(t *testing.T) {
-	srv := sshdtest.Start(t, nil)
+	srv := testsupport.StartSSHD(t, nil)
 	tg := fixtureTarget(srv)
 	const n = 5
 	p := mustNew(t, testConfig(tg, n, func(c *Config) { c.Lifetime = time.Minute }))
@@ -172,13 +171,13 @@ func TestKilledServerIsDrop(t *testing.T) {
 }
 
 func TestUnreachableAtRunIsDialFailureNotDrop(t *testing.T) {
-	srv := sshdtest.Start(t, nil)
+	srv := testsupport.StartSSHD(t, nil)
 	tg := fixtureTarget(srv)
 	const n = 3
 	p := mustNew(t, testConfig(tg, n, nil))
 	srv.Kill()
 	<-srv.Done()
-	sshdtest.WaitRefused(t, tg.addr, 5*time.Second)
+	testsupport.WaitRefused(t, tg.addr, 5*time.Second)
 	es := startRun(t, p).wait(t, 20*time.Second)
 	checkLifecycle(t, es, tg.addr, true)
 	fails := ofKind(es, ledger.DialFailure)
@@ -196,7 +195,7 @@ func TestUnreachableAtRunIsDialFailureNotDrop(t *testing.T) {
 }
 
 func TestRedialReplacesServerEndedSessionsUntilTheSlotLifetime(t *testing.T) {
-	srv := sshdtest.Start(t, nil, "--max-session", "300ms")
+	srv := testsupport.StartSSHD(t, nil, "--max-session", "300ms")
 	tg := fixtureTarget(srv)
 	const n = 2
 	p := mustNew(t, testConfig(tg, n, func(c *Config) { c.Lifetime = 1200 * time.Millisecond; c.Redial = true }))

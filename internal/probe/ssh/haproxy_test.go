@@ -8,9 +8,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/drainproof/drainproof/internal/ledger"
-	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
-	"github.com/drainproof/drainproof/internal/testsupport/opensshtest"
-	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // backend is an SSH server a real haproxy forwards to.
@@ -21,12 +19,12 @@ type backend struct {
 }
 
 func fixtureBackend(t *testing.T) backend {
-	s := sshdtest.Start(t, []string{"POD_NAME=sshd-0"})
+	s := testsupport.StartSSHD(t, []string{"POD_NAME=sshd-0"})
 	return backend{tg: fixtureTarget(s), hostKey: s.HostKey, banner: true}
 }
 
 func opensshBackend(t *testing.T) backend {
-	s := opensshtest.Start(t)
+	s := testsupport.StartOpenSSHD(t)
 	return backend{tg: target{addr: s.Addr, user: s.User, keyFile: s.Client.KeyFile, knownHosts: s.KnownHosts}, hostKey: s.HostKey}
 }
 
@@ -41,7 +39,7 @@ func exitWatch(done <-chan struct{}) func() time.Time {
 // testSoftStop: haproxy stops listening while sessions are live; they all
 // live out their lifetime (no drop), then haproxy exits.
 func testSoftStop(t *testing.T, b backend) {
-	proxy := haproxytest.Start(t, haproxytest.TCP, b.tg.addr)
+	proxy := testsupport.StartHAProxy(t, testsupport.HAProxyTCP, b.tg.addr)
 	tg := via(t, b.tg, proxy.Addr, b.hostKey)
 	const n = 10
 	const lifetime = 3 * time.Second
@@ -56,7 +54,7 @@ func testSoftStop(t *testing.T, b backend) {
 	if err := proxy.SoftStop(); err != nil {
 		t.Fatal(err)
 	}
-	sshdtest.WaitRefused(t, proxy.Addr, 5*time.Second) // the soft stop took effect
+	testsupport.WaitRefused(t, proxy.Addr, 5*time.Second) // the soft stop took effect
 	select {
 	case <-proxy.Done():
 		t.Fatalf("haproxy exited at once with %d live sessions:\n%s", n, proxy.Output())
@@ -96,7 +94,7 @@ func testSoftStop(t *testing.T, b backend) {
 // testHardStop: haproxy is terminated while sessions are live; every one
 // of them is a drop, recorded after the stop.
 func testHardStop(t *testing.T, b backend) {
-	proxy := haproxytest.Start(t, haproxytest.TCP, b.tg.addr)
+	proxy := testsupport.StartHAProxy(t, testsupport.HAProxyTCP, b.tg.addr)
 	tg := via(t, b.tg, proxy.Addr, b.hostKey)
 	const n = 10
 	p := mustNew(t, testConfig(tg, n, func(c *Config) { c.Lifetime = time.Minute }))

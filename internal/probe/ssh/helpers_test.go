@@ -12,10 +12,9 @@ import (
 
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(sshdtest.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(testsupport.RunTests(m)) }
 
 // target is what a probe needs to reach one SSH server (maybe through a proxy).
 type target struct {
@@ -26,7 +25,7 @@ type target struct {
 }
 
 // fixtureTarget reaches s directly.
-func fixtureTarget(s *sshdtest.Server) target {
+func fixtureTarget(s *testsupport.SSHD) target {
 	return target{addr: s.Addr, user: "probe", keyFile: s.Client.KeyFile, knownHosts: s.KnownHosts}
 }
 
@@ -35,7 +34,7 @@ func fixtureTarget(s *sshdtest.Server) target {
 func via(t *testing.T, tg target, addr string, hostKey gossh.PublicKey) target {
 	tg.addr = addr
 	tg.knownHosts = filepath.Join(t.TempDir(), "known_hosts")
-	sshdtest.WriteKnownHosts(t, tg.knownHosts, addr, hostKey)
+	testsupport.WriteKnownHosts(t, tg.knownHosts, addr, hostKey)
 	return tg
 }
 

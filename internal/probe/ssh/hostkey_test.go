@@ -10,8 +10,7 @@ import (
 
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/probe"
-	"github.com/drainproof/drainproof/internal/testsupport/haproxytest"
-	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 	"github.com/drainproof/drainproof/internal/verdict"
 )
 
@@ -20,16 +19,16 @@ import (
 // That is a setup error (another server at the same address), recorded as
 // INCOMPLETE, never a dial failure inside a passing run.
 func TestHostKeyChangeAfterPreflightIsASetupError(t *testing.T) {
-	a := sshdtest.Start(t, []string{"POD_NAME=sshd-a"})
-	b := sshdtest.Start(t, []string{"POD_NAME=sshd-b"}, "--authorized-keys", a.Client.AuthorizedKeysFile)
+	a := testsupport.StartSSHD(t, []string{"POD_NAME=sshd-a"})
+	b := testsupport.StartSSHD(t, []string{"POD_NAME=sshd-b"}, "--authorized-keys", a.Client.AuthorizedKeysFile)
 	if string(a.HostKey.Marshal()) == string(b.HostKey.Marshal()) {
 		t.Fatal("the two fixtures share a host key")
 	}
-	proxy := haproxytest.Start(t, haproxytest.TCP, a.Addr, b.Addr)
+	proxy := testsupport.StartHAProxy(t, testsupport.HAProxyTCP, a.Addr, b.Addr)
 	tg := fixtureTarget(a)
 	tg.addr = proxy.Addr
 	tg.knownHosts = filepath.Join(t.TempDir(), "known_hosts")
-	sshdtest.WriteKnownHosts(t, tg.knownHosts, proxy.Addr, a.HostKey) // b's key is not pinned
+	testsupport.WriteKnownHosts(t, tg.knownHosts, proxy.Addr, a.HostKey) // b's key is not pinned
 
 	p := mustNew(t, testConfig(tg, 6, func(c *Config) { c.Lifetime = 30 * time.Second; c.DialConcurrency = 1 }))
 	// Round-robin: a preflight that met b is followed by one that meets a.

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/drainproof/drainproof/internal/ledger"
-	"github.com/drainproof/drainproof/internal/testsupport/probetest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 func TestOpenSSHSessionsLiveTheirLifetime(t *testing.T) {
@@ -36,7 +36,7 @@ func TestOpenSSHCommandExitStatusIsSetupErrorAndDropCause(t *testing.T) {
 	b := opensshBackend(t)
 	const n = 2
 	p := mustNew(t, testConfig(b.tg, n, func(c *Config) { c.Command = "exit 3" }))
-	probetest.WantSetupError(t, p.Preflight(context.Background()), FlagCommand, "exit 3", "does not echo")
+	testsupport.WantSetupError(t, p.Preflight(context.Background()), FlagCommand, "exit 3", "does not echo")
 	es := startRun(t, p).wait(t, 30*time.Second)
 	ends := checkLifecycle(t, es, b.tg.addr, false)
 	if len(ends) != n {

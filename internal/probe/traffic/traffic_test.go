@@ -5,14 +5,14 @@ import (
 	"time"
 
 	"github.com/drainproof/drainproof/internal/probe/load"
-	"github.com/drainproof/drainproof/internal/testsupport/probetest"
+	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
 // A spec's bad field comes back as the probe's own setup error naming its
 // flag, whichever entry point filled the spec.
 func TestNewNamesTheProbesFlag(t *testing.T) {
 	_, err := New(Spec{Load: &Load{URL: "ftp://x", Rate: 10, Duration: time.Second}})
-	probetest.WantSetupError(t, err, load.FlagURL)
+	testsupport.WantSetupError(t, err, load.FlagURL)
 	_, err = New(Spec{SSH: &SSH{Addr: "127.0.0.1:22", User: "u", Sessions: 0, Heartbeat: time.Second, Lifetime: time.Second}})
 	if err == nil {
 		t.Fatal("0 sessions accepted")

@@ -1,7 +1,8 @@
-// Package probetest holds the assertions and run helpers every probe's tests
-// share: running a probe in the background, waiting for its Run to return
-// cleanly, and checking that bad input is a setup error naming its field.
-package probetest
+// The assertions and run helpers every probe's tests share: running a probe
+// in the background, waiting for its Run to return cleanly, and checking that
+// bad input is a setup error naming its field.
+
+package testsupport
 
 import (
 	"context"
@@ -13,20 +14,20 @@ import (
 	"github.com/drainproof/drainproof/internal/probe"
 )
 
-// Runner is the part of probe.Probe these helpers need.
-type Runner interface {
+// ProbeRunner is the part of probe.Probe these helpers need.
+type ProbeRunner interface {
 	Run(ctx context.Context, l *ledger.Ledger) error
 }
 
-// Run starts p.Run(ctx, l) in the background; the channel receives its error.
-func Run(ctx context.Context, p Runner, l *ledger.Ledger) <-chan error {
+// RunProbe starts p.RunProbe(ctx, l) in the background; the channel receives its error.
+func RunProbe(ctx context.Context, p ProbeRunner, l *ledger.Ledger) <-chan error {
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx, l) }()
 	return done
 }
 
-// WaitRun fails t unless the Run behind done returns nil within timeout.
-func WaitRun(t testing.TB, done <-chan error, timeout time.Duration) {
+// WaitProbe fails t unless the Run behind done returns nil within timeout.
+func WaitProbe(t testing.TB, done <-chan error, timeout time.Duration) {
 	t.Helper()
 	select {
 	case err := <-done:

@@ -1,12 +1,12 @@
-// Package testbin builds main packages of this module for tests that run
-// them as real processes. Each program is built at most once per test
-// process, into its own directory under ~/.cache/drainproof/test-bin (never
-// inside the repository), and every directory built is removed when
-// RunTests returns.
+// Program builds main packages of this module for tests that run them as
+// real processes. Each program is built at most once per test process, into
+// its own directory under ~/.cache/drainproof/test-bin (never inside the
+// repository), and every directory built is removed when RunTests returns.
 //
 // Invariant: a binary is only built while RunTests is in charge of the test
 // process, so nothing is left behind by a package that forgot its TestMain.
-package testbin
+
+package testsupport
 
 import (
 	"fmt"
@@ -19,35 +19,34 @@ import (
 	"testing"
 )
 
-// process tracks what this test process built, for RunTests to remove.
-var process struct {
+// built tracks what this test process built, for RunTests to remove.
+var built struct {
 	mu     sync.Mutex
 	active bool     // RunTests is in charge of the binaries' lifetime
 	dirs   []string // every directory a Program was built into
 }
 
 // RunTests runs m and removes every binary built meanwhile. Use it (or a
-// wrapper such as httpdtest.RunTests) as
-// `func TestMain(m *testing.M) { os.Exit(testbin.RunTests(m)) }`.
+// wrapper of its own) as
+// `func TestMain(m *testing.M) { os.Exit(RunTests(m)) }`.
 func RunTests(m *testing.M) int {
-	process.mu.Lock()
-	process.active = true
-	process.mu.Unlock()
+	built.mu.Lock()
+	built.active = true
+	built.mu.Unlock()
 	code := m.Run()
-	process.mu.Lock()
-	for _, d := range process.dirs {
+	built.mu.Lock()
+	for _, d := range built.dirs {
 		os.RemoveAll(d)
 	}
-	process.dirs = nil
-	process.mu.Unlock()
+	built.dirs = nil
+	built.mu.Unlock()
 	return code
 }
 
 // Program is one main package, built on first use.
 type Program struct {
-	pkg   string   // import path, e.g. github.com/drainproof/drainproof/fixtures/httpd
-	owner string   // the helper package named in failure messages
-	env   []string // added to go build's environment, e.g. CGO_ENABLED=0
+	pkg string   // import path, e.g. github.com/drainproof/drainproof/fixtures/httpd
+	env []string // added to go build's environment, e.g. CGO_ENABLED=0
 
 	mu      sync.Mutex
 	started bool
@@ -55,22 +54,21 @@ type Program struct {
 	err     error
 }
 
-// New names the main package pkg (an import path). owner is the helper
-// package whose RunTests a test's TestMain must call, for failure messages.
+// NewProgram names the main package pkg (an import path).
 // env entries ("CGO_ENABLED=0") are added to go build's environment.
-func New(owner, pkg string, env ...string) *Program {
-	return &Program{pkg: pkg, owner: owner, env: env}
+func NewProgram(pkg string, env ...string) *Program {
+	return &Program{pkg: pkg, env: env}
 }
 
 // Path returns the built binary, building it on the first call. A build
 // failure, or a test package whose TestMain does not call RunTests, fails t.
 func (p *Program) Path(t testing.TB) string {
 	t.Helper()
-	process.mu.Lock()
-	active := process.active
-	process.mu.Unlock()
+	built.mu.Lock()
+	active := built.active
+	built.mu.Unlock()
 	if !active {
-		t.Fatalf("%s: call %s.RunTests from this package's TestMain", p.owner, p.owner)
+		t.Fatalf("building %s: call testsupport.RunTests from this package's TestMain", p.pkg)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -79,7 +77,7 @@ func (p *Program) Path(t testing.TB) string {
 		p.path, p.err = p.compile()
 	}
 	if p.err != nil {
-		t.Fatalf("%s: %v", p.owner, p.err)
+		t.Fatalf("testsupport: %v", p.err)
 	}
 	return p.path
 }
@@ -98,9 +96,9 @@ func (p *Program) compile() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	process.mu.Lock()
-	process.dirs = append(process.dirs, dir)
-	process.mu.Unlock()
+	built.mu.Lock()
+	built.dirs = append(built.dirs, dir)
+	built.mu.Unlock()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")

@@ -1,9 +1,8 @@
-// Package standintest builds the real fixtures/envoy-standin binary and runs it as a separate
-// process on loopback, with a bootstrap the test writes, and reads its admin API. It is a test
-// helper, not a fake: the process is the program the istio-proxy image carries.
-//
-// A test package that uses it must route its TestMain through RunTests.
-package standintest
+// StartStandin builds the real fixtures/envoy-standin binary and runs it as a
+// separate process on loopback, with a bootstrap the test writes, and reads
+// its admin API: the program the istio-proxy and envoy images carry.
+
+package testsupport
 
 import (
 	"bufio"
@@ -21,36 +20,29 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/testbin"
 )
 
-var program = testbin.New("standintest", "github.com/drainproof/drainproof/fixtures/envoy-standin", "CGO_ENABLED=0")
+var standinProgram = NewProgram("github.com/drainproof/drainproof/fixtures/envoy-standin", "CGO_ENABLED=0")
 
-// RunTests runs m and removes the binary it built. Use it as
-// `func TestMain(m *testing.M) { os.Exit(standintest.RunTests(m)) }`.
-func RunTests(m *testing.M) int { return testbin.RunTests(m) }
+// StandinBinary returns the path of the stand-in built for this test process.
+func StandinBinary(t testing.TB) string { t.Helper(); return standinProgram.Path(t) }
 
-// Binary returns the path of the stand-in built for this test process.
-func Binary(t testing.TB) string { t.Helper(); return program.Path(t) }
-
-// Proxy is a running stand-in.
-type Proxy struct {
-	*testsupport.Process
+// Standin is a running stand-in.
+type Standin struct {
+	*Process
 	Admin string // host:port of the admin API
 }
 
-// Start writes bootstrap (JSON or YAML) and runs the stand-in on it with Envoy's flags args; it
+// StartStandin writes bootstrap (JSON or YAML) and runs the stand-in on it with Envoy's flags args; it
 // waits until the admin API answers. admin is the admin address the bootstrap names.
-func Start(t testing.TB, admin, bootstrap string, args ...string) *Proxy {
+func StartStandin(t testing.TB, admin, bootstrap string, args ...string) *Standin {
 	t.Helper()
-	return StartBinary(t, Binary(t), -1, admin, bootstrap, args...)
+	return StartStandinBinary(t, StandinBinary(t), -1, admin, bootstrap, args...)
 }
 
-// StartBinary is Start with a given stand-in binary, run as uid (and gid) when uid >= 0 — as
+// StartStandinBinary is Start with a given stand-in binary, run as uid (and gid) when uid >= 0 — as
 // istio-proxy runs Envoy as 1337, the uid istio-iptables' rules exclude.
-func StartBinary(t testing.TB, bin string, uid int, admin, bootstrap string, args ...string) *Proxy {
+func StartStandinBinary(t testing.TB, bin string, uid int, admin, bootstrap string, args ...string) *Standin {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "standin") // not t.TempDir: its parents are 0700, unreadable to uid
 	if err != nil {
@@ -68,24 +60,24 @@ func StartBinary(t testing.TB, bin string, uid int, admin, bootstrap string, arg
 		}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
 	}
-	p := &Proxy{Process: testsupport.StartProcess(t, "envoy-standin", cmd), Admin: admin}
-	p.WaitReady(t, 10*time.Second, "serving its admin API", func() bool { return testsupport.Accepts(admin) })
+	p := &Standin{Process: StartProcess(t, "envoy-standin", cmd), Admin: admin}
+	p.WaitReady(t, 10*time.Second, "serving its admin API", func() bool { return Accepts(admin) })
 	return p
 }
 
 // Get fetches an admin path ("/stats?usedonly") and returns the status and body.
-func (p *Proxy) Get(t testing.TB, path string) (int, string) {
+func (p *Standin) Get(t testing.TB, path string) (int, string) {
 	t.Helper()
 	return p.do(t, http.MethodGet, path)
 }
 
 // Post posts to an admin path ("/drain_listeners?graceful") and returns the status and body.
-func (p *Proxy) Post(t testing.TB, path string) (int, string) {
+func (p *Standin) Post(t testing.TB, path string) (int, string) {
 	t.Helper()
 	return p.do(t, http.MethodPost, path)
 }
 
-func (p *Proxy) do(t testing.TB, method, path string) (int, string) {
+func (p *Standin) do(t testing.TB, method, path string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, "http://"+p.Admin+path, nil)
 	if err != nil {
@@ -102,7 +94,7 @@ func (p *Proxy) do(t testing.TB, method, path string) (int, string) {
 
 // Stats reads /stats (text format) with Envoy's query (filter, usedonly) into name → value;
 // text readouts are left out.
-func (p *Proxy) Stats(t testing.TB, query url.Values) map[string]int64 {
+func (p *Standin) Stats(t testing.TB, query url.Values) map[string]int64 {
 	t.Helper()
 	code, body := p.Get(t, "/stats?"+query.Encode())
 	if code != http.StatusOK {
@@ -123,7 +115,7 @@ func (p *Proxy) Stats(t testing.TB, query url.Values) map[string]int64 {
 }
 
 // StatsJSON reads /stats?format=json as Envoy renders it.
-func (p *Proxy) StatsJSON(t testing.TB, filter string) map[string]int64 {
+func (p *Standin) StatsJSON(t testing.TB, filter string) map[string]int64 {
 	t.Helper()
 	code, body := p.Get(t, "/stats?format=json&filter="+url.QueryEscape(filter))
 	if code != http.StatusOK {
@@ -148,13 +140,13 @@ func (p *Proxy) StatsJSON(t testing.TB, filter string) map[string]int64 {
 }
 
 // Stat is one stat's value from the text format (0 when absent).
-func (p *Proxy) Stat(t testing.TB, name string) int64 {
+func (p *Standin) Stat(t testing.TB, name string) int64 {
 	t.Helper()
 	return p.Stats(t, url.Values{"filter": {"^" + regexpQuote(name) + "$"}})[name]
 }
 
 // WaitStat polls until stat name satisfies ok, failing t after timeout.
-func (p *Proxy) WaitStat(t testing.TB, name string, timeout time.Duration, ok func(int64) bool) {
+func (p *Standin) WaitStat(t testing.TB, name string, timeout time.Duration, ok func(int64) bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -173,9 +165,6 @@ func regexpQuote(s string) string {
 	r := strings.NewReplacer(".", `\.`, "[", `\[`, "]", `\]`)
 	return r.Replace(s)
 }
-
-// FreePort is a loopback address nobody listens on right now.
-func FreePort(t testing.TB) string { t.Helper(); return testsupport.FreePort(t) }
 
 // Port is addr's port.
 func Port(t testing.TB, addr string) int {

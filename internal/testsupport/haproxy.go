@@ -1,8 +1,8 @@
-// Package haproxytest runs a real Debian haproxy on loopback for tests: the
-// third-party proxy whose soft stop (SIGUSR1: stop listening, let live
-// connections finish) and hard stop (SIGTERM: cut everything) the probes must
-// tell apart. It is a test helper, not a fake: the proxy is the real binary.
-package haproxytest
+// StartHAProxy runs a real Debian haproxy on loopback: the third-party proxy
+// whose soft stop (SIGUSR1: stop listening, let live connections finish) and
+// hard stop (SIGTERM: cut everything) the probes must tell apart.
+
+package testsupport
 
 import (
 	"fmt"
@@ -13,35 +13,29 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
-// Mode is haproxy's proxy mode.
-type Mode string
+// HAProxyMode is haproxy's proxy mode.
+type HAProxyMode string
 
 const (
-	TCP  Mode = "tcp"
-	HTTP Mode = "http"
+	HAProxyTCP  HAProxyMode = "tcp"
+	HAProxyHTTP HAProxyMode = "http"
 )
 
-// Proxy is a running haproxy with one frontend on Addr forwarding to a
+// HAProxy is a running haproxy with one frontend on Addr forwarding to a
 // backend. Its Process gives Output (what haproxy printed so far, for
 // failure messages) and Done (closed when haproxy has exited).
-type Proxy struct {
-	*testsupport.Process
+type HAProxy struct {
+	*Process
 	Addr string // loopback address clients dial
 }
 
-// FreePort returns a loopback address with a port nobody listens on right now
-// (testsupport.FreePort, kept here for this helper's callers).
-func FreePort(t testing.TB) string { t.Helper(); return testsupport.FreePort(t) }
-
-// Start runs haproxy in front of backends (round-robin over them in order)
+// StartHAProxy runs haproxy in front of backends (round-robin over them in order)
 // and waits until its frontend accepts connections. The process is killed at test cleanup if still running. Tests
 // that need haproxy skip nothing: a missing binary fails the test with the
 // package to install.
-func Start(t testing.TB, mode Mode, backends ...string) *Proxy {
+func StartHAProxy(t testing.TB, mode HAProxyMode, backends ...string) *HAProxy {
 	t.Helper()
 	bin, err := exec.LookPath("haproxy")
 	if err != nil {
@@ -69,19 +63,19 @@ frontend fe
   default_backend be
 backend be
   balance roundrobin
-%s`, maxConn(), mode, addr, servers(backends))
+%s`, haproxyMaxConn(), mode, addr, haproxyServers(backends))
 	dir := t.TempDir()
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{Addr: addr, Process: testsupport.StartProcess(t, "haproxy", exec.Command(bin, "-db", "-f", path))}
-	p.WaitReady(t, 10*time.Second, "listening on "+addr, func() bool { return testsupport.Accepts(addr) })
+	p := &HAProxy{Addr: addr, Process: StartProcess(t, "haproxy", exec.Command(bin, "-db", "-f", path))}
+	p.WaitReady(t, 10*time.Second, "listening on "+addr, func() bool { return Accepts(addr) })
 	return p
 }
 
-// servers is the backend's server lines, s1 for backends[0] and so on.
-func servers(backends []string) string {
+// haproxyServers is the backend's server lines, s1 for backends[0] and so on.
+func haproxyServers(backends []string) string {
 	var b strings.Builder
 	for i, addr := range backends {
 		fmt.Fprintf(&b, "  server s%d %s\n", i+1, addr)
@@ -89,9 +83,9 @@ func servers(backends []string) string {
 	return b.String()
 }
 
-// maxConn is 40,000, or less when the fd limit cannot hold it: haproxy
+// haproxyMaxConn is 40,000, or less when the fd limit cannot hold it: haproxy
 // refuses to start when it cannot raise its fd limit to 2*maxconn+overhead.
-func maxConn() int {
+func haproxyMaxConn() int {
 	n := 40000
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
@@ -104,7 +98,7 @@ func maxConn() int {
 
 // SoftStop sends SIGUSR1: haproxy closes its listeners and exits once every
 // live connection has ended.
-func (p *Proxy) SoftStop() error { return p.Signal(syscall.SIGUSR1) }
+func (p *HAProxy) SoftStop() error { return p.Signal(syscall.SIGUSR1) }
 
 // HardStop sends SIGTERM: haproxy exits at once, cutting every connection.
-func (p *Proxy) HardStop() error { return p.Signal(syscall.SIGTERM) }
+func (p *HAProxy) HardStop() error { return p.Signal(syscall.SIGTERM) }

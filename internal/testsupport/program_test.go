@@ -1,4 +1,4 @@
-package testbin
+package testsupport
 
 import (
 	"os"
@@ -12,7 +12,7 @@ func TestMain(m *testing.M) { os.Exit(RunTests(m)) }
 
 // A program is built once, outside the repository, and the binary runs.
 func TestPathBuildsOnceIntoTheCache(t *testing.T) {
-	p := New("testbin", "github.com/drainproof/drainproof/fixtures/caller", "CGO_ENABLED=0")
+	p := NewProgram("github.com/drainproof/drainproof/fixtures/caller", "CGO_ENABLED=0")
 	bin := p.Path(t)
 	if again := p.Path(t); again != bin {
 		t.Fatalf("second Path = %s, want the first build %s", again, bin)
@@ -27,7 +27,7 @@ func TestPathBuildsOnceIntoTheCache(t *testing.T) {
 }
 
 func TestBuildFailureNamesThePackage(t *testing.T) {
-	p := New("testbin", "github.com/drainproof/drainproof/no/such/package")
+	p := NewProgram("github.com/drainproof/drainproof/no/such/package")
 	if _, err := p.compile(); err == nil || !strings.Contains(err.Error(), "no/such/package") {
 		t.Fatalf("got %v, want a build error naming the package", err)
 	}

@@ -1,8 +1,8 @@
-// Package opensshtest runs Debian's OpenSSH sshd on loopback for tests: the
-// third-party SSH server the probe must work against besides fixtures/sshd.
-// It is a test helper, not a fake: the server is the real /usr/sbin/sshd
-// with its own host key, a temp config and an authorized client key.
-package opensshtest
+// StartOpenSSHD runs Debian's OpenSSH sshd on loopback: the third-party SSH
+// server the probe must work against besides fixtures/sshd, with its own host
+// key, a temp config and an authorized client key.
+
+package testsupport
 
 import (
 	"fmt"
@@ -15,25 +15,22 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
-
-	"github.com/drainproof/drainproof/internal/testsupport"
-	"github.com/drainproof/drainproof/internal/testsupport/sshdtest"
 )
 
-// Server is a running OpenSSH sshd. Its Process gives Output (what sshd
+// OpenSSHD is a running OpenSSH sshd. Its Process gives Output (what sshd
 // logged so far, for failure messages), Done and the signals.
-type Server struct {
-	*testsupport.Process
-	Addr       string             // 127.0.0.1:port
-	User       string             // the user to log in as (the test's own user)
-	HostKey    ssh.PublicKey      // sshd's ed25519 host key
-	Client     sshdtest.ClientKey // authorized to log in
-	KnownHosts string             // pins HostKey for Addr
+type OpenSSHD struct {
+	*Process
+	Addr       string        // 127.0.0.1:port
+	User       string        // the user to log in as (the test's own user)
+	HostKey    ssh.PublicKey // sshd's ed25519 host key
+	Client     ClientKey     // authorized to log in
+	KnownHosts string        // pins HostKey for Addr
 	Dir        string
 }
 
-// Binary finds sshd, failing the test with the package to install.
-func Binary(t testing.TB) string {
+// OpenSSHDBinary finds sshd, failing the test with the package to install.
+func OpenSSHDBinary(t testing.TB) string {
 	t.Helper()
 	for _, p := range []string{"/usr/sbin/sshd", "/usr/local/sbin/sshd"} {
 		if _, err := os.Stat(p); err == nil {
@@ -47,12 +44,12 @@ func Binary(t testing.TB) string {
 	return ""
 }
 
-// Start runs `sshd -D -e -f CONFIG` on a free loopback port and waits until
+// StartOpenSSHD runs `sshd -D -e -f CONFIG` on a free loopback port and waits until
 // it accepts connections. extraConfig lines are appended to the config.
 // The process is killed at cleanup.
-func Start(t testing.TB, extraConfig ...string) *Server {
+func StartOpenSSHD(t testing.TB, extraConfig ...string) *OpenSSHD {
 	t.Helper()
-	bin := Binary(t)
+	bin := OpenSSHDBinary(t)
 	u, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
@@ -77,8 +74,8 @@ func Start(t testing.TB, extraConfig ...string) *Server {
 	if err != nil {
 		t.Fatalf("parse %s.pub: %v", hostKeyFile, err)
 	}
-	s := &Server{
-		Addr: sshdtest.FreePort(t), User: u.Username, HostKey: hostKey, Client: sshdtest.NewClientKey(t, dir),
+	s := &OpenSSHD{
+		Addr: FreePort(t), User: u.Username, HostKey: hostKey, Client: NewClientKey(t, dir),
 		KnownHosts: filepath.Join(dir, "known_hosts"), Dir: dir,
 	}
 	cfg := strings.Join(append([]string{
@@ -100,15 +97,15 @@ func Start(t testing.TB, extraConfig ...string) *Server {
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sshdtest.WriteKnownHosts(t, s.KnownHosts, s.Addr, hostKey)
-	s.Process = testsupport.StartProcess(t, "sshd", exec.Command(bin, "-D", "-e", "-f", cfgFile))
+	WriteKnownHosts(t, s.KnownHosts, s.Addr, hostKey)
+	s.Process = StartProcess(t, "sshd", exec.Command(bin, "-D", "-e", "-f", cfgFile))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("OpenSSH sshd config:\n%s", cfg) // sshd's errors name config lines
 		}
 	})
-	s.WaitReady(t, 10*time.Second, "listening on "+s.Addr, func() bool { return testsupport.Accepts(s.Addr) })
+	s.WaitReady(t, 10*time.Second, "listening on "+s.Addr, func() bool { return Accepts(s.Addr) })
 	return s
 }
 
-func (s *Server) String() string { return fmt.Sprintf("OpenSSH sshd on %s", s.Addr) }
+func (s *OpenSSHD) String() string { return fmt.Sprintf("OpenSSH sshd on %s", s.Addr) }
