@@ -29,12 +29,8 @@ type Options struct {
 	GoParallel int
 }
 
-// Image is one built image, written as a docker-archive tarball.
-type Image struct {
-	Ref     string // e.g. docker.io/drainproof/envoy-gateway:v1.9.1-<key> (a content tag)
-	Archive string // docker-archive tarball holding Ref
-	Cached  bool
-}
+// Image is one built image of this lane.
+type Image = imgbuild.Archived
 
 // Built is what Build made (or found in the cache).
 type Built struct {

@@ -33,12 +33,8 @@ type Options struct {
 	GoParallel int
 }
 
-// Image is one built image, written as a docker-archive tarball.
-type Image struct {
-	Ref     string // e.g. drainproof/istiod:1.31-<key> (a content tag, never latest)
-	Archive string // docker-archive tarball holding Ref (load it into kind nodes)
-	Cached  bool
-}
+// Image is one built image of this lane.
+type Image = imgbuild.Archived
 
 // Built is what Build made (or found in the cache).
 type Built struct {
