@@ -374,10 +374,15 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// floats prints v with one decimal (two below 10: ratios).
 func floats(v []float64) string {
 	s := make([]string, len(v))
 	for i, x := range v {
-		s[i] = strconv.FormatFloat(x, 'f', 1, 64)
+		prec := 1
+		if x < 10 {
+			prec = 2
+		}
+		s[i] = strconv.FormatFloat(x, 'f', prec, 64)
 	}
 	return strings.Join(s, " ")
 }
