@@ -21,8 +21,9 @@ import (
 
 // Cluster is a run's way into one cluster.
 type Cluster interface {
-	// Key identifies the cluster for once-per-cluster work in this process
-	// (image delivery, profile installs).
+	// Key identifies the cluster and how images reach it, for
+	// once-per-cluster work in this process (image delivery and the image
+	// table it yields, profile installs).
 	Key() string
 	// RESTConfig is a client config for the API server (a copy).
 	RESTConfig() *rest.Config

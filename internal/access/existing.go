@@ -97,8 +97,12 @@ func NewExisting(kubeconfig, kubeContext string, t Target) (*Existing, error) {
 	return e, nil
 }
 
-// Key is the kubeconfig file and context.
-func (e *Existing) Key() string { return "kubeconfig:" + e.Kubeconfig + "#" + e.Context }
+// Key is the kubeconfig file and context, and where the images go: what
+// is done once per Key (a profile's images delivered, its image table)
+// differs between a registry and a mirror of the same cluster.
+func (e *Existing) Key() string {
+	return "kubeconfig:" + e.Kubeconfig + "#" + e.Context + "@" + e.Target.Repo + e.Target.Mirror
+}
 
 // String names the cluster for logs and reports.
 func (e *Existing) String() string { return fmt.Sprintf("context %s of %s", e.Context, e.Kubeconfig) }
