@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,8 +28,8 @@ type Registry struct {
 
 // RegistryRequest is one request the registry answered.
 type RegistryRequest struct {
-	Method, Path, Remote string // Remote is the client's IP
-	Status               int
+	Method, Path, Query, Remote string // Remote is the client's IP
+	Status                      int
 }
 
 // StartRegistry serves a registry on listen ("127.0.0.1:0", or an address
@@ -48,7 +47,7 @@ func StartRegistry(t testing.TB, listen string) *Registry {
 		h.ServeHTTP(sw, req)
 		host, _, _ := net.SplitHostPort(req.RemoteAddr)
 		r.mu.Lock()
-		r.reqs = append(r.reqs, RegistryRequest{Method: req.Method, Path: req.URL.Path, Remote: host, Status: sw.status})
+		r.reqs = append(r.reqs, RegistryRequest{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Remote: host, Status: sw.status})
 		r.mu.Unlock()
 	}), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(l) }()
@@ -67,19 +66,6 @@ func (r *Registry) Requests() []RegistryRequest {
 	return append([]RegistryRequest(nil), r.reqs...)
 }
 
-// ManifestGets are the successful GETs of a repository's manifests (a
-// pull), by clients other than skip (the pusher's address).
-func (r *Registry) ManifestGets(repo, skip string) []RegistryRequest {
-	var out []RegistryRequest
-	for _, q := range r.Requests() {
-		if q.Method == http.MethodGet && q.Status == http.StatusOK && q.Remote != skip &&
-			strings.HasPrefix(q.Path, "/v2/"+repo+"/manifests/") {
-			out = append(out, q)
-		}
-	}
-	return out
-}
-
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -90,7 +76,8 @@ func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter
 // KindNetworkGateway is the IPv4 gateway of docker's "kind" network: the
 // host's own address on the bridge kind's node containers sit on, so a
 // server the test listens on there is reachable from every node (and from
-// nowhere beyond this host).
+// nowhere beyond this host). The host's own connections to it may arrive
+// from another of its addresses (seen here: 192.0.2.2), never a node's.
 func KindNetworkGateway(t testing.TB) string {
 	t.Helper()
 	out, err := exec.Command("docker", "network", "inspect", "kind", "--format", "{{json .IPAM.Config}}").Output()
