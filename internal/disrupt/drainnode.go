@@ -119,16 +119,7 @@ func busiestNode(pods []string, nodeOf map[string]string, carried map[string]ver
 	for _, l := range by {
 		out = append(out, *l)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Connections != b.Connections {
-			return a.Connections > b.Connections
-		}
-		if a.Requests != b.Requests {
-			return a.Requests > b.Requests
-		}
-		return a.Node < b.Node
-	})
+	verdict.BusiestFirst(out, func(l nodeLoad) (string, int, int) { return l.Node, l.Connections, l.Requests })
 	return out[0].Node, out
 }
 

@@ -2,13 +2,12 @@ package profile
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"sync"
 
 	"k8s.io/client-go/rest"
 
 	"github.com/drainproof/drainproof/internal/image"
+	"github.com/drainproof/drainproof/internal/image/imgbuild"
 	"github.com/drainproof/drainproof/internal/profile/envoygateway"
 )
 
@@ -17,8 +16,7 @@ import (
 // module's own chart; the proxy pods the controller creates run the L4 Envoy stand-in as envoy
 // (no Envoy binary can be had here), so every result is labelled as such.
 type envoyGatewayProfile struct {
-	mu    sync.Mutex
-	built *envoygateway.Built
+	last lastBuild[envoygateway.Built]
 }
 
 func init() { register(&envoyGatewayProfile{}) }
@@ -33,24 +31,18 @@ func (p *envoyGatewayProfile) Images(ctx context.Context, o image.Options) (map[
 	if err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	p.built = b
-	p.mu.Unlock()
-	return map[string]*image.Built{
-		"envoy-gateway":       {Ref: b.ControlPlane.Ref, Archive: b.ControlPlane.Archive, Cached: b.ControlPlane.Cached},
-		"envoy-gateway-proxy": {Ref: b.Proxy.Ref, Archive: b.Proxy.Archive, Cached: b.Proxy.Cached},
-	}, nil
+	p.last.set(b)
+	return tableOf(envoyGatewayImages(b)), nil
+}
+
+func envoyGatewayImages(b *envoygateway.Built) map[string]*imgbuild.Archived {
+	return map[string]*imgbuild.Archived{"envoy-gateway": b.ControlPlane, "envoy-gateway-proxy": b.Proxy}
 }
 
 func (p *envoyGatewayProfile) Install(ctx context.Context, cfg *rest.Config, images map[string]string, log io.Writer) error {
-	p.mu.Lock()
-	b := p.built
-	p.mu.Unlock()
-	if b == nil {
-		return fmt.Errorf("envoy-gateway: Install before Images")
-	}
-	if images["envoy-gateway"] != b.ControlPlane.Ref || images["envoy-gateway-proxy"] != b.Proxy.Ref {
-		return fmt.Errorf("envoy-gateway: image table %v differs from the built images", images)
+	b, err := p.last.forInstall("envoy-gateway", images, envoyGatewayImages)
+	if err != nil {
+		return err
 	}
 	return envoygateway.Install(ctx, cfg, b, log)
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/drainproof/drainproof/lint"
 )
 
-// Every lint case (lint/testdata: the seeds' configurations and the good
+// Every lint case (lint/testdata: the common mistakes' configurations and the good
 // ones) gives the same findings — rule, object, container, the field paths
 // both values are named by — when its
 // uninjected Istio workloads are first rendered by the real offline

@@ -3,13 +3,12 @@ package profile
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"sync"
 
 	"k8s.io/client-go/rest"
 
 	"github.com/drainproof/drainproof/internal/image"
+	"github.com/drainproof/drainproof/internal/image/imgbuild"
 	"github.com/drainproof/drainproof/internal/profile/istio"
 	"github.com/drainproof/drainproof/scenarios"
 )
@@ -20,8 +19,7 @@ import (
 // stand-in (no Envoy binary can be had here), so every result is labelled
 // as such and never counts as a pass on real Envoy.
 type istioProfile struct {
-	mu    sync.Mutex
-	built *istio.Built // from Images; Install needs the refs and the module's charts
+	last lastBuild[istio.Built] // from Images; Install needs the refs and the module's charts
 }
 
 func init() { register(&istioProfile{}) }
@@ -37,33 +35,25 @@ func (p *istioProfile) Images(ctx context.Context, o image.Options) (map[string]
 	if b.Proxy == nil {
 		return nil, errors.New("istio: no istio-proxy image was built")
 	}
-	p.mu.Lock()
-	p.built = b
-	p.mu.Unlock()
-	return map[string]*image.Built{
-		"istiod":      {Ref: b.Istiod.Ref, Archive: b.Istiod.Archive, Cached: b.Istiod.Cached},
-		"istio-proxy": {Ref: b.Proxy.Ref, Archive: b.Proxy.Archive, Cached: b.Proxy.Cached},
-	}, nil
+	p.last.set(b)
+	return tableOf(istioImages(b)), nil
+}
+
+func istioImages(b *istio.Built) map[string]*imgbuild.Archived {
+	return map[string]*imgbuild.Archived{"istiod": b.Istiod, "istio-proxy": b.Proxy}
 }
 
 func (p *istioProfile) Install(ctx context.Context, cfg *rest.Config, images map[string]string, log io.Writer) error {
-	p.mu.Lock()
-	b := p.built
-	p.mu.Unlock()
-	if b == nil {
-		return fmt.Errorf("istio: Install before Images")
-	}
-	if images["istiod"] != b.Istiod.Ref || images["istio-proxy"] != b.Proxy.Ref {
-		return fmt.Errorf("istio: image table %v differs from the built images", images)
+	b, err := p.last.forInstall("istio", images, istioImages)
+	if err != nil {
+		return err
 	}
 	return istio.Install(ctx, cfg, b, log)
 }
 
 // Charts offers Istio's own gateway chart (from the pinned module) to scenarios.
 func (p *istioProfile) Charts(ctx context.Context) (map[string]scenarios.Chart, error) {
-	p.mu.Lock()
-	b := p.built
-	p.mu.Unlock()
+	b := p.last.get()
 	dir := ""
 	if b != nil {
 		dir = b.ModuleDir

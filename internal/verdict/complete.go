@@ -302,15 +302,22 @@ func Carrying(events []ledger.Event) []Load {
 	for _, l := range byPod {
 		out = append(out, *l)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Connections != b.Connections {
-			return a.Connections > b.Connections
-		}
-		if a.Requests != b.Requests {
-			return a.Requests > b.Requests
-		}
-		return a.Pod < b.Pod
-	})
+	BusiestFirst(out, func(l Load) (string, int, int) { return l.Pod, l.Connections, l.Requests })
 	return out
+}
+
+// BusiestFirst sorts loads by what they carried: most connections first, then most requests,
+// then name order (the one order wherever drainproof picks the busiest pod or node).
+func BusiestFirst[T any](loads []T, of func(T) (name string, connections, requests int)) {
+	sort.Slice(loads, func(i, j int) bool {
+		an, ac, ar := of(loads[i])
+		bn, bc, br := of(loads[j])
+		if ac != bc {
+			return ac > bc
+		}
+		if ar != br {
+			return ar > br
+		}
+		return an < bn
+	})
 }

@@ -66,16 +66,25 @@ func kindBaseFiles(filesDir string) ([]kindFile, error) {
 	return out, nil
 }
 
-var proxyPluginsBlock = regexp.MustCompile(`(?ms)^\[proxy_plugins\].*?\n\n`)
+var (
+	proxyPluginsBlock = regexp.MustCompile(`(?ms)^\[proxy_plugins\].*?\n\n`)
+	sandboxImageLine  = regexp.MustCompile(`(?m)^(\s*)sandbox_image = ".*"$`)
+)
 
 // patchContainerdConfig adapts kind's containerd config to this node:
 //   - the fuse-overlayfs proxy plugin goes (we do not ship that snapshotter);
 //   - restrict_oom_score_adj = true: the node has no CAP_SYS_RESOURCE on these VMs, so runc cannot
 //     lower oom_score_adj (sandboxes ask for -998) and fails with "can't get final child's PID
 //     from pipe: EOF"; with this set containerd clamps requests to its own score (what kind does
-//     for rootless nodes).
-func patchContainerdConfig(in string) (string, error) {
+//     for rootless nodes);
+//   - sandbox_image is the pause image this node's kubeadm asks for (kind's file names one
+//     Kubernetes minor's pause; the node has no registry to pull another from).
+func patchContainerdConfig(in, pauseImage string) (string, error) {
 	out := proxyPluginsBlock.ReplaceAllString(in, "")
+	if !sandboxImageLine.MatchString(out) {
+		return "", fmt.Errorf("kind containerd config: no sandbox_image line to set to %s (kind changed its config?)", pauseImage)
+	}
+	out = sandboxImageLine.ReplaceAllString(out, "${1}sandbox_image = \""+pauseImage+"\"")
 	if !strings.Contains(out, "restrict_oom_score_adj = false") {
 		return "", fmt.Errorf("kind containerd config: no \"restrict_oom_score_adj = false\" line to flip (kind changed its config?)")
 	}
@@ -124,7 +133,7 @@ rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/* /usr/share/locale/
 `
 
 // customizeBase turns a debootstrap'ed tree into kind's base image layout. Idempotent.
-func customizeBase(ctx context.Context, r imgbuild.Rootfs, kindDir string) error {
+func customizeBase(ctx context.Context, r imgbuild.Rootfs, kindDir, pauseImage string) error {
 	filesDir := filepath.Join(kindDir, "images", "base", "files")
 	files, err := kindBaseFiles(filesDir)
 	if err != nil {
@@ -143,7 +152,7 @@ func customizeBase(ctx context.Context, r imgbuild.Rootfs, kindDir string) error
 	if err != nil {
 		return fmt.Errorf("kind containerd config: %w", err)
 	}
-	patched, err := patchContainerdConfig(string(cfg))
+	patched, err := patchContainerdConfig(string(cfg), pauseImage)
 	if err != nil {
 		return err
 	}

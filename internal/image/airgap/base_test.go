@@ -25,7 +25,7 @@ const containerdConfigSample = `version = 2
 `
 
 func TestPatchContainerdConfig(t *testing.T) {
-	got, err := patchContainerdConfig(containerdConfigSample)
+	got, err := patchContainerdConfig(containerdConfigSample, "registry.k8s.io/pause:3.10.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,10 +35,15 @@ func TestPatchContainerdConfig(t *testing.T) {
 	if !strings.Contains(got, "restrict_oom_score_adj = true") || strings.Contains(got, "restrict_oom_score_adj = false") {
 		t.Fatalf("restrict_oom_score_adj not flipped:\n%s", got)
 	}
-	if !strings.Contains(got, `sandbox_image = "registry.k8s.io/pause:3.10"`) {
-		t.Fatalf("unrelated settings lost:\n%s", got)
+	// A v1.35 node's kubeadm asks for pause 3.10.1; kind's file names 3.10, and the node has
+	// no registry to pull it from: containerd must name the pause the image carries.
+	if !strings.Contains(got, `  sandbox_image = "registry.k8s.io/pause:3.10.1"`+"\n") || strings.Contains(got, `pause:3.10"`) {
+		t.Fatalf("sandbox_image not set to the node's pause:\n%s", got)
 	}
-	if _, err := patchContainerdConfig("version = 2\n"); err == nil {
+	if _, err := patchContainerdConfig("version = 2\nrestrict_oom_score_adj = false\n", "p"); err == nil || !strings.Contains(err.Error(), "sandbox_image") {
+		t.Fatalf("want an error naming the missing sandbox_image line, got %v", err)
+	}
+	if _, err := patchContainerdConfig("version = 2\n", "p"); err == nil {
 		t.Fatal("want an error when the oom setting is not there to flip")
 	}
 }
@@ -55,7 +60,7 @@ func TestPatchRealKindConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := patchContainerdConfig(string(b)); err != nil {
+	if _, err := patchContainerdConfig(string(b), DefaultVersions.PauseImage()); err != nil {
 		t.Fatal(err)
 	}
 }

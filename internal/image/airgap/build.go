@@ -88,12 +88,13 @@ func newBuilder(ctx context.Context, o Options) (*builder, error) {
 		return nil, err
 	}
 	b.nodeKey = imgbuild.Key("node", b.v.String(), b.goVersion, all)[:12]
-	// The base (node OS) depends only on Debian, kind's files and the base-building code.
+	// The base (node OS) depends only on Debian, kind's files, the base-building code and the
+	// pause image containerd's config names.
 	baseSrc, err := imgbuild.SourceKey(ctx, b.src, "./internal/image/airgap")
 	if err != nil {
 		return nil, err
 	}
-	b.baseKey = imgbuild.Key("base", b.v.Debian, b.v.Kind, strings.Join(basePackages, ","), baseSrc)[:12]
+	b.baseKey = imgbuild.Key("base", b.v.Debian, b.v.Kind, strings.Join(basePackages, ","), baseSrc, b.v.PauseImage())[:12]
 	return b, nil
 }
 
@@ -180,7 +181,7 @@ func (b *builder) build(ctx context.Context, ref string) error {
 			if imgbuild.HasStamp(stamp, b.baseKey) {
 				return true, nil
 			}
-			if err := customizeBase(gctx, tree, kindDir); err != nil {
+			if err := customizeBase(gctx, tree, kindDir, b.v.PauseImage()); err != nil {
 				return false, err
 			}
 			return false, imgbuild.WriteStamp(stamp, b.baseKey)

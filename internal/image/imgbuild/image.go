@@ -119,3 +119,11 @@ func WriteArchiveTo(w io.Writer, images map[string]v1.Image) error {
 	}
 	return tarball.MultiRefWrite(refs, w)
 }
+
+// Archived is one built image, written as a docker-archive tarball (the form kind loads into
+// nodes). Every build lane returns its images as this one type.
+type Archived struct {
+	Ref     string // a content tag, never latest, e.g. drainproof/istiod:1.31-<key>
+	Archive string // docker-archive tarball holding Ref
+	Cached  bool   // found in the lane's cache, not built by this call
+}

@@ -44,26 +44,13 @@ type Binary struct {
 // dependencies (minutes, about 3 GB of memory); later builds with the same inputs are a stamp
 // check.
 func Build(ctx context.Context, o Options) (*Binary, error) {
-	cache := o.CacheDir
-	if cache == "" {
-		root, err := imgbuild.CacheRoot()
-		if err != nil {
-			return nil, err
-		}
-		cache = filepath.Join(root, "traefik")
-	}
 	steps := &imgbuild.Steps{Out: o.Log, Prefix: "[traefik] "}
-	goVersion, err := imgbuild.GoVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := imgbuild.Lock(ctx, filepath.Join(cache, ".lock"), func() {
-		steps.Logf("waiting for another build using %s", cache)
-	})
+	lane, unlock, err := imgbuild.OpenLane(ctx, o.CacheDir, "traefik", steps)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	cache, goVersion := lane.Dir, lane.GoVersion
 	_, goMod, err := gobuildModuleInfo(ctx, filepath.Join(cache, "scratch"))
 	if err != nil {
 		return nil, err

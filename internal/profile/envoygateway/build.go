@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/drainproof/drainproof/internal/image/gobuild"
 	"github.com/drainproof/drainproof/internal/image/imgbuild"
@@ -30,12 +29,8 @@ type Options struct {
 	GoParallel int
 }
 
-// Image is one built image, written as a docker-archive tarball.
-type Image struct {
-	Ref     string // e.g. docker.io/drainproof/envoy-gateway:v1.9.1-<key> (a content tag)
-	Archive string // docker-archive tarball holding Ref
-	Cached  bool
-}
+// Image is one built image of this lane.
+type Image = imgbuild.Archived
 
 // Built is what Build made (or found in the cache).
 type Built struct {
@@ -54,14 +49,6 @@ func (b *Built) Archives() []string { return []string{b.ControlPlane.Archive, b.
 // build compiles Envoy Gateway (minutes); later ones find everything in the cache.
 func Build(ctx context.Context, o Options) (*Built, error) {
 	steps := &imgbuild.Steps{Out: o.Log, Prefix: "[envoy-gateway] "}
-	cache := o.CacheDir
-	if cache == "" {
-		root, err := imgbuild.CacheRoot()
-		if err != nil {
-			return nil, err
-		}
-		cache = filepath.Join(root, "envoy-gateway")
-	}
 	src := o.SourceDir
 	if src == "" {
 		var err error
@@ -72,17 +59,12 @@ func Build(ctx context.Context, o Options) (*Built, error) {
 	if _, err := os.Stat(filepath.Join(src, filepath.FromSlash(StandInPackage))); err != nil {
 		return nil, fmt.Errorf("envoy-gateway-proxy image: %w", ErrNoStandIn)
 	}
-	goVersion, err := imgbuild.GoVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := imgbuild.Lock(ctx, filepath.Join(cache, ".lock"), func() {
-		steps.Logf("waiting for another build using %s", cache)
-	})
+	lane, unlock, err := imgbuild.OpenLane(ctx, o.CacheDir, "envoy-gateway", steps)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	cache, goVersion := lane.Dir, lane.GoVersion
 
 	out := &Built{Module: Module, Version: Version, DataPlane: DataPlaneStandIn}
 	var goMod string
@@ -117,32 +99,14 @@ func Build(ctx context.Context, o Options) (*Built, error) {
 	return out, nil
 }
 
-// wrapper is the wrapper module requiring the pinned Envoy Gateway at its go.mod's go directive
-// (its go.mod has no replace or exclude directive to carry over).
+// wrapper is the wrapper module requiring the pinned Envoy Gateway with its go.mod's go
+// directive (and any replace/exclude lines) restated.
 func wrapper(goModPath string) (gobuild.WrapperModule, error) {
-	data, err := os.ReadFile(goModPath)
+	d, err := gobuild.ReadMainDirectives(goModPath)
 	if err != nil {
 		return gobuild.WrapperModule{}, err
 	}
-	goLine := ""
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 2 && f[0] == "go" {
-			goLine = f[1]
-		}
-		if len(f) > 0 && (f[0] == "replace" || f[0] == "exclude") {
-			return gobuild.WrapperModule{}, fmt.Errorf("%s: has %s directives the wrapper does not carry over", goModPath, f[0])
-		}
-	}
-	if goLine == "" {
-		return gobuild.WrapperModule{}, fmt.Errorf("%s: no go directive", goModPath)
-	}
-	return gobuild.WrapperModule{
-		Path:     "drainproof.local/build/envoy-gateway",
-		Go:       goLine,
-		Require:  map[string]string{Module: Version},
-		Packages: []string{binaryPkg},
-	}, nil
+	return d.Wrapper("drainproof.local/build/envoy-gateway", Module, Version, binaryPkg), nil
 }
 
 // tool is the envoy-gateway binary's build: CGO off and -trimpath (gobuild), no build tags

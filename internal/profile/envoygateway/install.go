@@ -16,7 +16,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/drainproof/drainproof/internal/helmrelease"
 	"github.com/drainproof/drainproof/internal/image/imgbuild"
+	"github.com/drainproof/drainproof/internal/kube"
 )
 
 // Where and as what Envoy Gateway is installed.
@@ -178,55 +178,27 @@ func ensureGatewayClass(ctx context.Context, dc dynamic.Interface) error {
 // waitServing is Install's done condition (see Install), polled; the first part that never
 // holds is named in the error.
 func waitServing(ctx context.Context, cs kubernetes.Interface, dc dynamic.Interface) error {
-	ctx, cancel := context.WithTimeout(ctx, installTimeout)
-	defer cancel()
-	var last string
-	poll := func(what string, cond func(context.Context) (bool, error)) error {
-		err := wait.PollUntilContextCancel(ctx, time.Second, true, func(ctx context.Context) (bool, error) {
-			ok, err := cond(ctx)
+	return kube.Conditions{Owner: "envoy-gateway install", Timeout: installTimeout}.Wait(ctx,
+		kube.Condition{What: "certgen's secret " + certgenSecret, Holds: func(ctx context.Context) (bool, error) {
+			_, err := cs.CoreV1().Secrets(Namespace).Get(ctx, certgenSecret, metav1.GetOptions{})
+			return err == nil, err
+		}},
+		kube.DeploymentAvailable(cs, Namespace, controller),
+		kube.Condition{What: "GatewayClass " + GatewayClass + " Accepted", Holds: func(ctx context.Context) (bool, error) {
+			gc, err := dc.Resource(gatewayClassGVR).Get(ctx, GatewayClass, metav1.GetOptions{})
 			if err != nil {
-				last = err.Error()
+				return false, err
 			}
-			return ok, nil
-		})
-		if err != nil {
-			return fmt.Errorf("envoy-gateway install: %s did not happen within %v (last: %s): %w", what, installTimeout, last, err)
-		}
-		return nil
-	}
-	if err := poll("certgen's secret "+certgenSecret, func(ctx context.Context) (bool, error) {
-		_, err := cs.CoreV1().Secrets(Namespace).Get(ctx, certgenSecret, metav1.GetOptions{})
-		return err == nil, err
-	}); err != nil {
-		return err
-	}
-	if err := poll("the "+controller+" Deployment available", func(ctx context.Context) (bool, error) {
-		d, err := cs.AppsV1().Deployments(Namespace).Get(ctx, controller, metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		if d.Status.ObservedGeneration < d.Generation || d.Status.UpdatedReplicas < d.Status.Replicas || d.Status.AvailableReplicas < 1 {
-			return false, fmt.Errorf("%s: %d/%d updated, %d available", controller, d.Status.UpdatedReplicas, d.Status.Replicas, d.Status.AvailableReplicas)
-		}
-		return true, nil
-	}); err != nil {
-		return err
-	}
-	return poll("GatewayClass "+GatewayClass+" Accepted", func(ctx context.Context) (bool, error) {
-		gc, err := dc.Resource(gatewayClassGVR).Get(ctx, GatewayClass, metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		conds, _, _ := unstructured.NestedSlice(gc.Object, "status", "conditions")
-		for _, c := range conds {
-			m, _ := c.(map[string]any)
-			if m["type"] == "Accepted" {
-				if m["status"] == "True" {
-					return true, nil
+			conds, _, _ := unstructured.NestedSlice(gc.Object, "status", "conditions")
+			for _, c := range conds {
+				m, _ := c.(map[string]any)
+				if m["type"] == "Accepted" {
+					if m["status"] == "True" {
+						return true, nil
+					}
+					return false, fmt.Errorf("GatewayClass %s: Accepted=%v: %v", GatewayClass, m["status"], m["message"])
 				}
-				return false, fmt.Errorf("GatewayClass %s: Accepted=%v: %v", GatewayClass, m["status"], m["message"])
 			}
-		}
-		return false, fmt.Errorf("GatewayClass %s: no Accepted condition yet", GatewayClass)
-	})
+			return false, fmt.Errorf("GatewayClass %s: no Accepted condition yet", GatewayClass)
+		}})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -34,12 +33,8 @@ type Options struct {
 	GoParallel int
 }
 
-// Image is one built image, written as a docker-archive tarball.
-type Image struct {
-	Ref     string // e.g. drainproof/istiod:1.31-<key> (a content tag, never latest)
-	Archive string // docker-archive tarball holding Ref (load it into kind nodes)
-	Cached  bool
-}
+// Image is one built image of this lane.
+type Image = imgbuild.Archived
 
 // Built is what Build made (or found in the cache).
 type Built struct {
@@ -78,13 +73,6 @@ func Build(ctx context.Context, o Options) (*Built, error) {
 		b.o.Suite = "bookworm"
 	}
 	var err error
-	if b.cache == "" {
-		root, err := imgbuild.CacheRoot()
-		if err != nil {
-			return nil, err
-		}
-		b.cache = filepath.Join(root, "istio")
-	}
 	if b.o.SourceDir == "" {
 		if b.o.SourceDir, err = imgbuild.ModuleRoot(); err != nil {
 			return nil, err
@@ -93,16 +81,12 @@ func Build(ctx context.Context, o Options) (*Built, error) {
 	if !standin.In(b.o.SourceDir) && !o.ControlPlaneOnly {
 		return nil, fmt.Errorf("istio-proxy image: %w (or build with ControlPlaneOnly for istiod alone)", ErrNoStandIn)
 	}
-	if b.goVersion, err = imgbuild.GoVersion(ctx); err != nil {
-		return nil, err
-	}
-	unlock, err := imgbuild.Lock(ctx, filepath.Join(b.cache, ".lock"), func() {
-		b.steps.Logf("waiting for another build using %s", b.cache)
-	})
+	lane, unlock, err := imgbuild.OpenLane(ctx, b.cache, "istio", b.steps)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	b.cache, b.goVersion = lane.Dir, lane.GoVersion
 
 	out := &Built{Module: Module, Version: Version, Line: Line}
 	var goMod string
@@ -146,27 +130,14 @@ func Build(ctx context.Context, o Options) (*Built, error) {
 	return out, nil
 }
 
-// wrapper is the wrapper module requiring the pinned Istio at the go directive of Istio's go.mod.
+// wrapper is the wrapper module requiring the pinned Istio with its go.mod's go directive (and
+// any replace/exclude lines) restated.
 func wrapper(goModPath string) (gobuild.WrapperModule, error) {
-	data, err := os.ReadFile(goModPath)
+	d, err := gobuild.ReadMainDirectives(goModPath)
 	if err != nil {
 		return gobuild.WrapperModule{}, err
 	}
-	goLine := ""
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "go" {
-			goLine = f[1]
-		}
-	}
-	if goLine == "" {
-		return gobuild.WrapperModule{}, fmt.Errorf("%s: no go directive", goModPath)
-	}
-	return gobuild.WrapperModule{
-		Path:     "drainproof.local/build/istio",
-		Go:       goLine,
-		Require:  map[string]string{Module: Version},
-		Packages: []string{pilotDiscoveryPkg, pilotAgentPkg, istioctlPkg},
-	}, nil
+	return d.Wrapper("drainproof.local/build/istio", Module, Version, pilotDiscoveryPkg, pilotAgentPkg, istioctlPkg), nil
 }
 
 // tools are the three Istio programs, each in its own cache entry (their tags differ, and a

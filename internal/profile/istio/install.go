@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/drainproof/drainproof/internal/image/imgbuild"
+	"github.com/drainproof/drainproof/internal/kube"
 )
 
 // Where and as what Istio is installed.
@@ -132,46 +133,23 @@ func Install(ctx context.Context, rc *rest.Config, b *Built, log io.Writer) erro
 // waitUsable is Install's done condition (see Install), polled: each part is a condition on the
 // cluster's state, and the first that never holds is named in the error.
 func waitUsable(ctx context.Context, cs kubernetes.Interface, anyImage string) error {
-	ctx, cancel := context.WithTimeout(ctx, installTimeout)
+	ctx, cancel := context.WithTimeout(ctx, installTimeout) // one deadline for all parts
 	defer cancel()
-	var last string
-	poll := func(what string, cond func(context.Context) (bool, error)) error {
-		err := wait.PollUntilContextCancel(ctx, time.Second, true, func(ctx context.Context) (bool, error) {
-			ok, err := cond(ctx)
+	until := kube.Conditions{Owner: "istio install", Timeout: installTimeout}
+	if err := until.Wait(ctx,
+		kube.DeploymentAvailable(cs, Namespace, "istiod"),
+		kube.Condition{What: "the injector webhook's caBundle patched by istiod", Holds: func(ctx context.Context) (bool, error) {
+			w, err := cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(ctx, injectorName, metav1.GetOptions{})
 			if err != nil {
-				last = err.Error()
+				return false, err
 			}
-			return ok, nil
-		})
-		if err != nil {
-			return fmt.Errorf("istio install: %s did not happen within %v (last: %s): %w", what, installTimeout, last, err)
-		}
-		return nil
-	}
-	if err := poll("istiod Deployment available", func(ctx context.Context) (bool, error) {
-		d, err := cs.AppsV1().Deployments(Namespace).Get(ctx, "istiod", metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		if d.Status.ObservedGeneration < d.Generation || d.Status.UpdatedReplicas < d.Status.Replicas || d.Status.AvailableReplicas < 1 {
-			return false, fmt.Errorf("istiod: %d/%d updated, %d available", d.Status.UpdatedReplicas, d.Status.Replicas, d.Status.AvailableReplicas)
-		}
-		return true, nil
-	}); err != nil {
-		return err
-	}
-	if err := poll("the injector webhook's caBundle patched by istiod", func(ctx context.Context) (bool, error) {
-		w, err := cs.AdmissionregistrationV1().MutatingWebhookConfigurations().Get(ctx, injectorName, metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		for _, wh := range w.Webhooks {
-			if len(wh.ClientConfig.CABundle) == 0 {
-				return false, fmt.Errorf("webhook %s has no caBundle yet", wh.Name)
+			for _, wh := range w.Webhooks {
+				if len(wh.ClientConfig.CABundle) == 0 {
+					return false, fmt.Errorf("webhook %s has no caBundle yet", wh.Name)
+				}
 			}
-		}
-		return len(w.Webhooks) > 0, nil
-	}); err != nil {
+			return len(w.Webhooks) > 0, nil
+		}}); err != nil {
 		return err
 	}
 	if err := ensureNamespace(ctx, cs, checkNamespace, map[string]string{InjectionLabel: "enabled"}); err != nil {
@@ -181,7 +159,7 @@ func waitUsable(ctx context.Context, cs kubernetes.Interface, anyImage string) e
 		ObjectMeta: metav1.ObjectMeta{Name: "injection-check"},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: anyImage}}},
 	}
-	return poll("a dry-run Pod in an "+InjectionLabel+"=enabled namespace injected", func(ctx context.Context) (bool, error) {
+	return until.Wait(ctx, kube.Condition{What: "a dry-run Pod in an " + InjectionLabel + "=enabled namespace injected", Holds: func(ctx context.Context) (bool, error) {
 		p, err := DryRunCreate(ctx, cs, checkNamespace, probe)
 		if err != nil {
 			return false, err
@@ -190,7 +168,7 @@ func waitUsable(ctx context.Context, cs kubernetes.Interface, anyImage string) e
 			return false, fmt.Errorf("the dry-run pod came back without %s", ProxyContainer)
 		}
 		return true, nil
-	})
+	}})
 }
 
 // DryRunCreate creates pod in namespace as a server-side dry run and returns what the API server
