@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drainproof/drainproof/internal/access"
 	"github.com/drainproof/drainproof/internal/cluster"
 	"github.com/drainproof/drainproof/internal/image"
 	"github.com/drainproof/drainproof/scenarios"
@@ -31,10 +32,11 @@ type ensureOnce struct {
 	ready *Ready
 }
 
-// Ensure builds the profile's images, loads them into c's nodes and installs
-// the profile, once per cluster per process. base is the run's base image
-// table (fixtures, gateway: cluster.Up made and loaded them).
-func Ensure(ctx context.Context, c *cluster.Cluster, name string, base map[string]string, log io.Writer) (*Ready, error) {
+// Ensure builds the profile's images, delivers them to c's nodes (loaded into
+// kind nodes, pushed to a registry for an existing cluster: see
+// internal/access) and installs the profile, once per cluster per process.
+// base is the run's base image table (fixtures, gateway, already delivered).
+func Ensure(ctx context.Context, c access.Cluster, name string, base map[string]string, log io.Writer) (*Ready, error) {
 	p, err := Get(name)
 	if err != nil {
 		return nil, err
@@ -42,7 +44,7 @@ func Ensure(ctx context.Context, c *cluster.Cluster, name string, base map[strin
 	if log == nil {
 		log = io.Discard
 	}
-	v, _ := ensured.LoadOrStore(c.Name+"/"+p.Name(), &ensureOnce{})
+	v, _ := ensured.LoadOrStore(c.Key()+"/"+p.Name(), &ensureOnce{})
 	once := v.(*ensureOnce)
 	once.mu.Lock()
 	defer once.mu.Unlock()
@@ -59,12 +61,13 @@ func Ensure(ctx context.Context, c *cluster.Cluster, name string, base map[strin
 		if _, clash := r.Images[n]; clash {
 			return nil, fmt.Errorf("profile %s: image %q shadows a base image", p.Name(), n)
 		}
-		r.Images[n] = b.Ref
 		t := time.Now()
-		if err := c.LoadImageArchive(ctx, b.Archive); err != nil {
-			return nil, fmt.Errorf("profile %s: load %s: %w", p.Name(), b.Ref, err)
+		ref, err := c.Deliver(ctx, b)
+		if err != nil {
+			return nil, fmt.Errorf("profile %s: deliver %s: %w", p.Name(), b.Ref, err)
 		}
-		r.Timings = append(r.Timings, cluster.Timing{Step: "load " + b.Ref, Duration: time.Since(t)})
+		r.Images[n] = ref
+		r.Timings = append(r.Timings, cluster.Timing{Step: "deliver " + b.Ref, Duration: time.Since(t)})
 	}
 	if len(built) > 0 {
 		r.Timings = append(r.Timings, cluster.Timing{Step: "profile " + p.Name() + " images", Duration: time.Since(t0)})
