@@ -157,7 +157,7 @@ func (o *matrixOptions) runCell(ctx context.Context, c *cluster.Cluster, imgs *c
 		}
 		out := filepath.Join(dir, s.Name)
 		res, err := run.Run(ctx, run.Options{Scenario: sc, Files: files, Config: c.RESTConfig(),
-			Images: ready.Images, NodeImage: imgs.Node, OutDir: out, Log: os.Stderr})
+			Images: ready.Images, NodeImage: imgs.Node, OutDir: out, Log: os.Stderr, NotCarried: ready.DataPlane.NotCarried})
 		if res == nil {
 			msg := "no run"
 			if err != nil {

@@ -17,6 +17,8 @@ import (
 	"github.com/drainproof/drainproof/internal/probe/outbound"
 	sshprobe "github.com/drainproof/drainproof/internal/probe/ssh"
 	"github.com/drainproof/drainproof/internal/probe/traffic"
+	"github.com/drainproof/drainproof/internal/reports"
+	"github.com/drainproof/drainproof/scenarios"
 )
 
 // probeSet is the traffic of one run: each probe with what "established"
@@ -28,17 +30,43 @@ type probeSet struct {
 	errs   []error
 }
 
-func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns string, keys *sshMaterial) (*probeSet, error) {
+// carried splits a scenario's probes into those the data plane carries and
+// those it cannot (notCarried: kind → why), in ssh, http, load, outbound order.
+func carried(p scenarios.Probes, notCarried map[string]string) (scenarios.Probes, []reports.ProbeNotRun) {
+	var out []reports.ProbeNotRun
+	drop := func(kind string, present bool) bool {
+		why, ok := notCarried[kind]
+		if present && ok {
+			out = append(out, reports.ProbeNotRun{Probe: kind, Reason: why})
+		}
+		return present && ok
+	}
+	if drop("ssh", p.SSH != nil) {
+		p.SSH = nil
+	}
+	if drop("http", p.HTTP != nil) {
+		p.HTTP = nil
+	}
+	if drop("load", p.Load != nil) {
+		p.Load = nil
+	}
+	if drop("outbound", p.Outbound != nil) {
+		p.Outbound = nil
+	}
+	return p, out
+}
+
+func buildProbes(ctx context.Context, o Options, probes scenarios.Probes, cs kubernetes.Interface, ns string, keys *sshMaterial) (*probeSet, error) {
 	s := o.Scenario
 	var spec traffic.Spec
 	var host string
-	if s.Probes.SSH != nil || s.Probes.HTTP != nil || s.Probes.Load != nil {
+	if probes.SSH != nil || probes.HTTP != nil || probes.Load != nil {
 		var err error
 		if host, err = nodeAddress(ctx, cs); err != nil {
 			return nil, err
 		}
 	}
-	if c := s.Probes.SSH; c != nil {
+	if c := probes.SSH; c != nil {
 		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.ssh")
 		if err != nil {
 			return nil, err
@@ -57,7 +85,7 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		spec.SSH = &traffic.SSH{Addr: addr, User: "drainproof", KeyFile: keys.clientKeyPath, KnownHostsFile: kh,
 			Sessions: c.Sessions, Heartbeat: cmp.Or(c.Heartbeat.Duration, sshprobe.DefaultHeartbeat), Lifetime: c.Lifetime.Duration}
 	}
-	if c := s.Probes.HTTP; c != nil {
+	if c := probes.HTTP; c != nil {
 		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.http")
 		if err != nil {
 			return nil, err
@@ -72,7 +100,7 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		spec.HTTP = &traffic.HTTP{URL: "http://" + addr + c.Path, Connections: c.Connections,
 			Interval: cmp.Or(c.Interval.Duration, httpprobe.DefaultInterval), Lifetime: c.Lifetime.Duration, Duration: s.Timeout.Duration}
 	}
-	if c := s.Probes.Load; c != nil {
+	if c := probes.Load; c != nil {
 		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.load")
 		if err != nil {
 			return nil, err
@@ -86,14 +114,14 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		}
 		spec.Load = &traffic.Load{URL: "http://" + addr + c.Path, Rate: c.Rate, Duration: c.Duration.Duration}
 	}
-	if c := s.Probes.Outbound; c != nil {
+	if c := probes.Outbound; c != nil {
 		spec.Outbound = &outbound.Config{Client: cs, Namespace: ns, Selector: c.Selector, Container: c.Container, Parse: record.Parse, OK: record.OK}
 	}
-	probes, err := traffic.New(spec)
+	set, err := traffic.New(spec)
 	if err != nil {
 		return nil, err
 	}
-	return &probeSet{probes: probes}, nil
+	return &probeSet{probes: set}, nil
 }
 
 func (s *probeSet) preflight(ctx context.Context) error {

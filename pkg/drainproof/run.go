@@ -56,6 +56,7 @@ func (e *Env) Run(ctx context.Context, s *Scenario, opts ...Option) (*Result, er
 	res, err := run.Run(ctx, run.Options{
 		Scenario: s.Scenario, Files: s.files, Config: e.Cluster.RESTConfig(),
 		Images: ready.Images, Charts: ready.Charts, NodeImage: e.Images.Node, OutDir: o.out, Keep: o.keep, Log: o.log,
+		NotCarried: ready.DataPlane.NotCarried,
 	})
 	if res != nil {
 		meta := e.meta(s.Scenario, ready.DataPlane, res, o.out)
