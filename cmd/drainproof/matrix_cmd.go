@@ -197,7 +197,8 @@ func (o *matrixOptions) runCell(ctx context.Context, c access.Cluster, base map[
 		}
 		out := filepath.Join(dir, s.Name)
 		res, err := run.Run(ctx, run.Options{Scenario: sc, Files: files, Cluster: c,
-			Images: ready.Images, Charts: ready.Charts, NodeImage: nodeImage, OutDir: out, Log: os.Stderr})
+			Images: ready.Images, Charts: ready.Charts, NodeImage: nodeImage, OutDir: out, Log: os.Stderr,
+			NotCarried: ready.DataPlane.NotCarried})
 		if res == nil {
 			msg := "no run"
 			if err != nil {

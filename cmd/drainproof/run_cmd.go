@@ -107,7 +107,8 @@ func (o *runOptions) run(ctx context.Context) error {
 		return err
 	}
 	res, err := run.Run(ctx, run.Options{Scenario: s, Files: files, Cluster: acc,
-		Images: ready.Images, Charts: ready.Charts, NodeImage: nodeImage, OutDir: o.out, Keep: o.keep, Log: os.Stderr})
+		Images: ready.Images, Charts: ready.Charts, NodeImage: nodeImage, OutDir: o.out, Keep: o.keep, Log: os.Stderr,
+		NotCarried: ready.DataPlane.NotCarried})
 	if res != nil {
 		wd, _ := os.Getwd()
 		meta := run.Meta(s, ready.DataPlane, res, clusterName, reports.Reproduce(os.Args, wd))
@@ -117,6 +118,9 @@ func (o *runOptions) run(ctx context.Context) error {
 			err = errors.Join(err, werr)
 		}
 		printVerdict(res.Verdict, o.out)
+		for _, p := range res.ProbesNotRun {
+			fmt.Println(p)
+		}
 		if ctl := res.Verdict.Control; ctl != nil {
 			fmt.Printf("known-bad twin of %v: control held=%v: %s\n", s.NegativeControlOf, ctl.Held, ctl.Message)
 		}

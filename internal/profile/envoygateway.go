@@ -49,5 +49,5 @@ func (p *envoyGatewayProfile) Install(ctx context.Context, cfg *rest.Config, ima
 
 func (*envoyGatewayProfile) DataPlane() DataPlane {
 	return DataPlane{Proxy: envoygateway.DataPlaneStandIn + " behind the real Envoy Gateway controller and shutdown manager", StandIn: true,
-		Version: "Envoy Gateway " + envoygateway.Version + " (" + envoygateway.Module + ")"}
+		Version: "Envoy Gateway " + envoygateway.Version + " (" + envoygateway.Module + ")", NotCarried: envoygateway.NotCarried}
 }

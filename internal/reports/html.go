@@ -95,6 +95,9 @@ func htmlRun(i int, r Result, dir string) runView {
 			rv.Meta = append(rv.Meta, kv)
 		}
 	}
+	for _, p := range r.Run.ProbesNotRun {
+		rv.Meta = append(rv.Meta, [2]string{"not run", p.String()})
+	}
 	if d := r.Run.Duration(); d > 0 {
 		rv.Meta = append(rv.Meta, [2]string{"duration", secs(d)})
 	}

@@ -165,6 +165,11 @@ func junitSuiteOf(r Result) junitSuite {
 		}
 		s.Cases = append(s.Cases, c)
 	}
+	for _, p := range r.Run.ProbesNotRun {
+		s.Cases = append(s.Cases, junitCase{Name: "probe/" + p.Probe, Classname: class, Time: "0.000",
+			Skipped: &junitSkipped{Message: p.String()}})
+		s.Skipped++
+	}
 	s.Tests = len(s.Cases)
 	return s
 }

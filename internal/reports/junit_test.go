@@ -348,3 +348,33 @@ func TestJUnitDurationsAndReportLink(t *testing.T) {
 		t.Errorf("report property %q, want %q (beside junit.xml)", link, HTMLFile)
 	}
 }
+
+// A probe the data plane cannot carry is a <skipped> case with its reason, and a row of
+// summary.md: never a pass, never left out.
+func TestProbeNotRunIsSkippedWithItsReason(t *testing.T) {
+	r := goodRun()
+	r.Run.ProbesNotRun = []ProbeNotRun{{Probe: "http", Reason: "needs real Envoy: the stand-in is L4"}}
+	s := validJUnit(t, junitBytes(t, r)).all("testsuite")[0]
+	if s.attrs["skipped"] != "1" {
+		t.Errorf("skipped = %q, want 1", s.attrs["skipped"])
+	}
+	found := false
+	for _, c := range s.all("testcase") {
+		if c.attrs["name"] == "probe/http" {
+			found = true
+			if sk := c.all("skipped"); len(sk) != 1 || sk[0].text != "probe http NOT RUN: needs real Envoy: the stand-in is L4" {
+				t.Errorf("probe/http case: %+v", c)
+			}
+		}
+	}
+	if !found {
+		t.Error("no probe/http test case")
+	}
+	var b bytes.Buffer
+	if err := Markdown(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "| not run | probe http NOT RUN: needs real Envoy: the stand-in is L4 |") {
+		t.Errorf("summary.md does not say the probe was not run:\n%s", b.String())
+	}
+}

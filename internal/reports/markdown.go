@@ -67,6 +67,9 @@ func markdownRun(b *strings.Builder, r Result, h string) {
 	if r.Run.DataPlane != nil {
 		row("data plane", cell(r.Run.DataPlane.String()))
 	}
+	for _, p := range r.Run.ProbesNotRun {
+		row("not run", cell(p.String()))
+	}
 	row("scenario file", cell(scenarioFileText(r.Run)))
 	row("cluster", cell(r.Run.Cluster))
 	row("namespace", cell(r.Run.Namespace))

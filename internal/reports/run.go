@@ -59,7 +59,20 @@ type Run struct {
 	// Evidence is the directory, relative to the run's, where pods, events
 	// and container logs were kept because the run failed ("" when none).
 	Evidence string `json:"evidence,omitempty"`
+	// ProbesNotRun are the scenario's probes its data plane cannot carry
+	// here (DataPlane.NotCarried): not run, so never passed, and every
+	// report says so next to the outcome of what did run.
+	ProbesNotRun []ProbeNotRun `json:"probesNotRun,omitempty"`
 }
+
+// ProbeNotRun is a scenario probe a run did not run, and why.
+type ProbeNotRun struct {
+	Probe  string `json:"probe"` // ssh, http, load, outbound
+	Reason string `json:"reason"`
+}
+
+// String is how reports print it.
+func (p ProbeNotRun) String() string { return "probe " + p.Probe + " NOT RUN: " + p.Reason }
 
 // Environment is what a run was tested with: which drainproof, which
 // Kubernetes and kind, which images, on which host.
@@ -124,6 +137,10 @@ type DataPlane struct {
 	Proxy   string `json:"proxy" yaml:"proxy"`                         // haproxy/nginx, Envoy, "Envoy stand-in (L4)"
 	StandIn bool   `json:"standIn,omitempty" yaml:"standIn,omitempty"` // a stand-in: never counts as a pass on the real proxy
 	Version string `json:"version,omitempty" yaml:"version,omitempty"` // e.g. the Istio line the control plane was built from
+	// NotCarried are the probes (ssh, http, load, outbound) this data plane
+	// cannot carry here, each with why: a scenario's such probe is not run
+	// (Run.ProbesNotRun), never judged a pass.
+	NotCarried map[string]string `json:"notCarried,omitempty" yaml:"notCarried,omitempty"`
 }
 
 // String is the data plane as reports print it.

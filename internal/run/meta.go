@@ -40,6 +40,7 @@ func Meta(s *scenarios.Scenario, dp reports.DataPlane, res *Result, cluster stri
 		Scenario: s.Name, Description: s.Description, Profile: s.ProfileName(), Cluster: cluster, DataPlane: &dp,
 		Namespace: res.Namespace, Started: res.Started, Finished: res.Finished, Command: command,
 		ScenarioFile: scenarioFile(s.Source), ScenarioDigest: s.Digest, Env: &env, Evidence: res.Evidence,
+		ProbesNotRun: res.ProbesNotRun,
 	}
 	if len(s.NegativeControlOf) > 0 {
 		r.TwinOf = s.NegativeControlOf[0]

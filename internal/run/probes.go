@@ -17,6 +17,8 @@ import (
 	"github.com/drainproof/drainproof/internal/probe/outbound"
 	sshprobe "github.com/drainproof/drainproof/internal/probe/ssh"
 	"github.com/drainproof/drainproof/internal/probe/traffic"
+	"github.com/drainproof/drainproof/internal/reports"
+	"github.com/drainproof/drainproof/scenarios"
 )
 
 // probeSet is the traffic of one run: each probe with what "established"
@@ -30,7 +32,33 @@ type probeSet struct {
 	errs    []error
 }
 
-func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns string, keys *sshMaterial) (*probeSet, error) {
+// carried splits a scenario's probes into those the data plane carries and
+// those it cannot (notCarried: kind → why), in ssh, http, load, outbound order.
+func carried(p scenarios.Probes, notCarried map[string]string) (scenarios.Probes, []reports.ProbeNotRun) {
+	var out []reports.ProbeNotRun
+	drop := func(kind string, present bool) bool {
+		why, ok := notCarried[kind]
+		if present && ok {
+			out = append(out, reports.ProbeNotRun{Probe: kind, Reason: why})
+		}
+		return present && ok
+	}
+	if drop("ssh", p.SSH != nil) {
+		p.SSH = nil
+	}
+	if drop("http", p.HTTP != nil) {
+		p.HTTP = nil
+	}
+	if drop("load", p.Load != nil) {
+		p.Load = nil
+	}
+	if drop("outbound", p.Outbound != nil) {
+		p.Outbound = nil
+	}
+	return p, out
+}
+
+func buildProbes(ctx context.Context, o Options, probes scenarios.Probes, cs kubernetes.Interface, ns string, keys *sshMaterial) (*probeSet, error) {
 	s := o.Scenario
 	var spec traffic.Spec
 	set := &probeSet{}
@@ -43,7 +71,7 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		set.reached = append(set.reached, how)
 		return addr, nil
 	}
-	if c := s.Probes.SSH; c != nil {
+	if c := probes.SSH; c != nil {
 		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.ssh")
 		if err != nil {
 			return nil, err
@@ -62,7 +90,7 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		spec.SSH = &traffic.SSH{Addr: addr, User: "drainproof", KeyFile: keys.clientKeyPath, KnownHostsFile: kh,
 			Sessions: c.Sessions, Heartbeat: cmp.Or(c.Heartbeat.Duration, sshprobe.DefaultHeartbeat), Lifetime: c.Lifetime.Duration}
 	}
-	if c := s.Probes.HTTP; c != nil {
+	if c := probes.HTTP; c != nil {
 		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.http")
 		if err != nil {
 			return nil, err
@@ -77,7 +105,7 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		spec.HTTP = &traffic.HTTP{URL: "http://" + addr + c.Path, Connections: c.Connections,
 			Interval: cmp.Or(c.Interval.Duration, httpprobe.DefaultInterval), Lifetime: c.Lifetime.Duration, Duration: s.Timeout.Duration}
 	}
-	if c := s.Probes.Load; c != nil {
+	if c := probes.Load; c != nil {
 		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.load")
 		if err != nil {
 			return nil, err
@@ -91,14 +119,14 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		}
 		spec.Load = &traffic.Load{URL: "http://" + addr + c.Path, Rate: c.Rate, Duration: c.Duration.Duration}
 	}
-	if c := s.Probes.Outbound; c != nil {
+	if c := probes.Outbound; c != nil {
 		spec.Outbound = &outbound.Config{Client: cs, Namespace: ns, Selector: c.Selector, Container: c.Container, Parse: record.Parse, OK: record.OK}
 	}
-	probes, err := traffic.New(spec)
+	ts, err := traffic.New(spec)
 	if err != nil {
 		return set, err
 	}
-	set.probes = probes
+	set.probes = ts
 	return set, nil
 }
 

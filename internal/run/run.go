@@ -55,6 +55,9 @@ type Options struct {
 	OutDir    string    // ledger.jsonl and key material go here
 	Keep      bool      // leave the namespace behind for inspection
 	Log       io.Writer // progress lines; nil: discarded
+	// NotCarried is the data plane's (reports.DataPlane.NotCarried): the
+	// scenario's probes of those kinds are not run, and Result says so.
+	NotCarried map[string]string
 }
 
 // Result is what a run produced. Verdict is judged even when the run was cut
@@ -71,6 +74,8 @@ type Result struct {
 	// Evidence is EvidenceDir when the run failed and its namespace's pods,
 	// events and logs were kept there ("" otherwise).
 	Evidence string
+	// ProbesNotRun are the scenario's probes the data plane cannot carry.
+	ProbesNotRun []reports.ProbeNotRun
 }
 
 // setup marks err as a *probe.SetupError: the run could not judge anything
@@ -197,7 +202,12 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err := w.Start(runCtx); err != nil {
 		return res, setup(err)
 	}
-	set, err := buildProbes(runCtx, o, cs, ns, keys)
+	probes, notRun := carried(s.Probes, o.NotCarried)
+	res.ProbesNotRun = notRun
+	for _, p := range notRun {
+		fmt.Fprintln(o.Log, p.String())
+	}
+	set, err := buildProbes(runCtx, o, probes, cs, ns, keys)
 	if set != nil {
 		res.Env.Reached = set.reached
 	}

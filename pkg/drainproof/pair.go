@@ -72,6 +72,9 @@ func assess(env *Env, name string) features.Func {
 			t.Fatalf("%s failed its verdict (reports in %s)", name, out)
 		}
 		t.Logf("%s: %s in %s: %d connections, %d drops (reports in %s)", name, res.Verdict.Outcome, res.Finished.Sub(res.Started).Round(time.Second), v.Connections, v.Drops, out)
+		for _, p := range res.ProbesNotRun {
+			t.Logf("%s: %s", name, p)
+		}
 		return ctx
 	}
 }

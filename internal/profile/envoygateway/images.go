@@ -24,6 +24,14 @@ const (
 	GatewayLabel = "io.drainproof.envoy-gateway"
 )
 
+// NotCarried are the probes the stand-in cannot carry through an Envoy Gateway proxy: Envoy
+// Gateway routes every HTTPRoute by RDS through its HTTP connection manager, which the L4
+// stand-in does not model. A scenario's http or load probe is reported NOT RUN, never passed.
+var NotCarried = map[string]string{
+	"http": "needs real Envoy: the stand-in is L4 (Envoy Gateway routes HTTPRoutes by RDS, which it does not model)",
+	"load": "needs real Envoy: the stand-in is L4 (Envoy Gateway routes HTTPRoutes by RDS, which it does not model)",
+}
+
 // nonroot is the uid/gid Envoy Gateway runs every container as (its chart's and its proxy
 // Deployments' securityContext), distroless' "nonroot".
 const nonroot = "65532:65532"
