@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -55,6 +57,7 @@ cluster work. The exit status is 0 only when every cell came out as expected.`,
 	fs.StringSliceVar(&o.clusters, "clusters", nil, "kind cluster `NAMES`, one per --k8s version in order (default <prefix>-<version>)")
 	fs.StringVar(&o.prefix, "cluster-prefix", "drainproof-matrix", "cluster name `PREFIX` when --clusters is not given")
 	fs.BoolVar(&o.keep, "keep", false, "keep the clusters the matrix created (reused clusters are always kept)")
+	fs.IntVar(&o.parallel, "parallel", 1, "run up to `N` scenarios of a cell at once, each in its own namespace (drain-node scenarios always run alone)")
 	o.existing.register(fs)
 	_ = cmd.MarkFlagDirname("out")
 	return cmd
@@ -64,6 +67,7 @@ type matrixOptions struct {
 	k8s, clusters       []string
 	labels, out, prefix string
 	keep                bool
+	parallel            int
 	kindFlags           []string // --k8s, --clusters, --cluster-prefix as given
 	existing            existingFlags
 	ex                  *access.Existing // --kubeconfig's cluster, nil for kind
@@ -72,6 +76,9 @@ type matrixOptions struct {
 func (o *matrixOptions) run(ctx context.Context) error {
 	if o.out == "" {
 		return usagef("--out: required")
+	}
+	if o.parallel < 1 {
+		return usagef("--parallel: %d; want 1 or more", o.parallel)
 	}
 	if o.labels == "" {
 		return usagef("--labels: required (e.g. --labels suite=smoke; `drainproof list` shows the labels)")
@@ -167,7 +174,7 @@ func (o *matrixOptions) runVersion(ctx context.Context, plan *matrixPlan, v matr
 	return cells
 }
 
-// runCell runs a cell's scenarios one after another on the version's cluster and writes their
+// runCell runs a cell's scenarios on the version's cluster (--parallel of them at once) and writes their
 // reports, the cell's suite reports and its qualification report.
 func (o *matrixOptions) runCell(ctx context.Context, c access.Cluster, base map[string]string, nodeImage string, v matrixVersion, cp matrixCellPlan, cell reports.MatrixCell) reports.MatrixCell {
 	dir := filepath.Join(o.out, cp.Name)
@@ -185,35 +192,60 @@ func (o *matrixOptions) runCell(ctx context.Context, c access.Cluster, base map[
 		cell.NotRun = fmt.Sprintf("profile %s: %v", cp.Profile, err)
 		return cell
 	}
-	var results []reports.Result
-	for _, s := range cp.Scenarios {
-		if ctx.Err() != nil {
-			break
+	// Each scenario fills its own slot; reports read them in the cell's order.
+	type slot struct {
+		result *reports.Result
+		notRun *reports.ScenarioResult
+	}
+	slots := make([]slot, len(cp.Scenarios))
+	resolved := make([]*scenarios.Scenario, len(cp.Scenarios))
+	files := make([]fs.FS, len(cp.Scenarios))
+	shared := make([]bool, len(cp.Scenarios))
+	for i, s := range cp.Scenarios {
+		var err error
+		if resolved[i], files[i], err = scenariosResolve(s.Name); err != nil {
+			slots[i].notRun = &reports.ScenarioResult{Name: s.Name, Kind: reports.KindScenario, Result: reports.ResultNotRun, Message: err.Error()}
 		}
-		sc, files, err := scenariosResolve(s.Name)
-		if err != nil {
-			header.Results = append(header.Results, reports.ScenarioResult{Name: s.Name, Kind: reports.KindScenario, Result: reports.ResultNotRun, Message: err.Error()})
-			continue
+		shared[i] = sharesCluster(resolved[i])
+	}
+	var logMu sync.Mutex
+	inParallel(ctx, o.parallel, shared, func(i int) {
+		name, sc := cp.Scenarios[i].Name, resolved[i]
+		if sc == nil {
+			return
 		}
-		out := filepath.Join(dir, s.Name)
-		res, err := run.Run(ctx, run.Options{Scenario: sc, Files: files, Cluster: c,
-			Images: ready.Images, Charts: ready.Charts, NodeImage: nodeImage, OutDir: out, Log: os.Stderr,
+		var log io.Writer = os.Stderr
+		if o.parallel > 1 {
+			log = &prefixedLines{mu: &logMu, w: os.Stderr, prefix: "[" + name + "] "}
+		}
+		out := filepath.Join(dir, name)
+		res, err := run.Run(ctx, run.Options{Scenario: sc, Files: files[i], Cluster: c,
+			Images: ready.Images, Charts: ready.Charts, NodeImage: nodeImage, OutDir: out, Log: log,
 			NotCarried: ready.DataPlane.NotCarried})
 		if res == nil {
 			msg := "no run"
 			if err != nil {
 				msg = err.Error()
 			}
-			header.Results = append(header.Results, reports.ScenarioResult{Name: s.Name, Kind: reports.KindScenario, Result: reports.ResultNotRun, Message: msg})
-			continue
+			slots[i].notRun = &reports.ScenarioResult{Name: name, Kind: reports.KindScenario, Result: reports.ResultNotRun, Message: msg}
+			return
 		}
-		cmd := append(append([]string{"drainproof", "run", "--scenario", s.Name}, runFlags...), "--out", out)
+		cmd := append(append([]string{"drainproof", "run", "--scenario", name}, runFlags...), "--out", out)
 		meta := run.Meta(sc, ready.DataPlane, res, v.Cluster, cmd)
 		if werr := reports.WriteRun(out, meta, sc.Expect, res.Verdict, res.Events); werr != nil {
-			fmt.Fprintf(os.Stderr, "%s%s: %v\n", errorPrefix, s.Name, werr)
+			fmt.Fprintf(os.Stderr, "%s%s: %v\n", errorPrefix, name, werr)
 		}
-		fmt.Printf("%s %s: %s\n", cp.Name, s.Name, res.Verdict.Outcome)
-		results = append(results, reports.Result{Run: meta, Expect: sc.Expect, Verdict: res.Verdict, Events: res.Events})
+		fmt.Printf("%s %s: %s\n", cp.Name, name, res.Verdict.Outcome)
+		slots[i].result = &reports.Result{Run: meta, Expect: sc.Expect, Verdict: res.Verdict, Events: res.Events}
+	})
+	var results []reports.Result
+	for _, sl := range slots {
+		if sl.notRun != nil {
+			header.Results = append(header.Results, *sl.notRun)
+		}
+		if sl.result != nil {
+			results = append(results, *sl.result)
+		}
 	}
 	if len(results) > 0 {
 		if err := reports.WriteSuite(dir, results); err != nil {
