@@ -25,9 +25,17 @@ func newRunCmd() *cobra.Command {
 		Short: "run one scenario on a kind cluster (created or reused) and judge it",
 		Long: `Run one scenario on a kind cluster: create the cluster when it is missing (and leave it for
 reuse), install the scenario's profile, apply its manifests in a fresh namespace, hold its probes
-through its disruption, and judge the run. Reports go to --out.`,
+through its disruption, and judge the run. Reports go to --out.
+
+With --istio-version (or --profile-version PROFILE=VERSION) the scenario's profile runs at that
+upstream release: its own images (Istio's pilot and proxyv2: real Envoy), pulled by the nodes
+from --image-registry, nothing built. Before any cluster work a preflight checks that every
+image the run needs can be had (the release's images resolve in their registry; the L4 Envoy
+stand-in's source is there for an air-gapped profile); when one cannot, the run is NOT RUN
+(exit 3) naming the missing images, with its reports in --out and no cluster made.`,
 		Example: `  drainproof run --scenario gateway-rollout-ssh --out _out/r1
-  drainproof run --scenario ./my-scenario.yaml --out _out/r2 --air-gapped --cluster ci`,
+  drainproof run --scenario ./my-scenario.yaml --out _out/r2 --air-gapped --cluster ci
+  drainproof run --scenario istio-ssh-exit-on-zero --istio-version 1.26.3 --image-registry mirror.example:5000/istio --out _out/r3`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context()) },
 	}
@@ -37,6 +45,7 @@ through its disruption, and judge the run. Reports go to --out.`,
 	fs.BoolVar(&o.airGapped, "air-gapped", false, "use drainproof's own node image, built from Go modules and Debian (no registry)")
 	fs.StringVar(&o.cluster, "cluster", cluster.DefaultName, "kind cluster to use; created when missing and left for reuse")
 	fs.BoolVar(&o.keep, "keep", false, "leave the run's namespace (and a cluster whose creation failed) for inspection")
+	o.rel.register(fs, false)
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
 	_ = cmd.MarkFlagDirname("out")
 	return cmd
@@ -45,6 +54,7 @@ through its disruption, and judge the run. Reports go to --out.`,
 type runOptions struct {
 	ref, out, cluster string
 	airGapped, keep   bool
+	rel               releaseFlags
 }
 
 func (o *runOptions) run(ctx context.Context) error {
@@ -62,15 +72,30 @@ func (o *runOptions) run(ctx context.Context) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	sel, err := o.rel.forRun(s.ProfileName())
+	if err != nil {
+		return err
+	}
+	prof, err := sel.Profile(s.Profile)
+	if err != nil {
+		return err
+	}
+	notRun, err := preflight(ctx, prof)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return usagef("--out: %v", err)
+	}
+	if notRun != "" {
+		return o.notRun(s, prof, notRun)
 	}
 	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{Name: o.cluster, AirGapped: o.airGapped, Keep: o.keep,
 		Workers: s.NodeCount() - 1, LogsDir: filepath.Join(o.out, "cluster-logs"), Log: os.Stderr})
 	if err != nil {
 		return err
 	}
-	ready, err := profile.EnsureScenario(ctx, c, s, profile.BaseTable(imgs), os.Stderr)
+	ready, err := profile.EnsureScenario(ctx, c, s, sel, profile.BaseTable(imgs), os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -102,6 +127,26 @@ func (o *runOptions) run(ctx context.Context) error {
 		// why in the ledger, so the verdict is INCOMPLETE (exit 3).
 		fmt.Fprintf(os.Stderr, "%s%v\n", errorPrefix, err)
 	}
+	return outcomeError(res.Verdict.Outcome)
+}
+
+// notRun writes s's NOT RUN reports (why: what the preflight found missing) into --out and
+// returns the NOT RUN status (exit 3). No cluster was touched.
+func (o *runOptions) notRun(s *scenarios.Scenario, prof profile.Profile, why string) error {
+	res, err := run.NotRun(s, o.out, why, nil)
+	if err != nil {
+		return err
+	}
+	wd, _ := os.Getwd()
+	meta := run.Meta(s, prof.DataPlane(), res, o.cluster, reports.Reproduce(os.Args, wd))
+	if err := reports.WriteRun(o.out, meta, s.Expect, res.Verdict, res.Events); err != nil {
+		return err
+	}
+	if err := reports.AppendStepSummary(o.out); err != nil {
+		return err
+	}
+	printVerdict(res.Verdict, o.out)
+	fmt.Fprintf(os.Stderr, "%s%s: %s: %s\n", errorPrefix, s.Name, verdict.NotRun, why)
 	return outcomeError(res.Verdict.Outcome)
 }
 

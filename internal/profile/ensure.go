@@ -32,17 +32,15 @@ type ensureOnce struct {
 }
 
 // Ensure builds the profile's images, loads them into c's nodes and installs
-// the profile, once per cluster per process. base is the run's base image
-// table (fixtures, gateway: cluster.Up made and loaded them).
-func Ensure(ctx context.Context, c *cluster.Cluster, name string, base map[string]string, log io.Writer) (*Ready, error) {
-	p, err := Get(name)
-	if err != nil {
-		return nil, err
-	}
+// the profile, once per cluster per process (per release, for a profile at an
+// upstream release: see Selection). base is the run's base image table
+// (fixtures, gateway: cluster.Up made and loaded them). Images with no archive
+// (a release's upstream images) are not loaded: the nodes pull them.
+func Ensure(ctx context.Context, c *cluster.Cluster, p Profile, base map[string]string, log io.Writer) (*Ready, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	v, _ := ensured.LoadOrStore(c.Name+"/"+p.Name(), &ensureOnce{})
+	v, _ := ensured.LoadOrStore(ensureKey(c.Name, p), &ensureOnce{})
 	once := v.(*ensureOnce)
 	once.mu.Lock()
 	defer once.mu.Unlock()
@@ -60,6 +58,9 @@ func Ensure(ctx context.Context, c *cluster.Cluster, name string, base map[strin
 			return nil, fmt.Errorf("profile %s: image %q shadows a base image", p.Name(), n)
 		}
 		r.Images[n] = b.Ref
+		if b.Archive == "" {
+			continue // pulled by the nodes
+		}
 		t := time.Now()
 		if err := c.LoadImageArchive(ctx, b.Archive); err != nil {
 			return nil, fmt.Errorf("profile %s: load %s: %w", p.Name(), b.Ref, err)
