@@ -50,14 +50,14 @@ func (e *Env) Run(ctx context.Context, s *Scenario, opts ...Option) (*Result, er
 	if o.out == "" {
 		o.out = filepath.Join(e.Reports, s.Name)
 	}
+	if e.Cluster == nil {
+		return nil, fmt.Errorf("drainproof: %s: the Env has no cluster (call Setup first)", s.Name)
+	}
 	if err := os.RemoveAll(o.out); err != nil {
 		return nil, err
 	}
 	if res, err := e.preflight(ctx, s, o); res != nil || err != nil {
 		return res, err
-	}
-	if e.Cluster == nil {
-		return nil, fmt.Errorf("drainproof: %s: the Env has no cluster (call Setup first)", s.Name)
 	}
 	sel, _ := o.selection() // checked by preflight
 	ready, err := e.ensureProfile(ctx, s.Scenario, sel)
