@@ -132,7 +132,7 @@ func renderScenario(t *testing.T, s *scenarios.Scenario) []Object {
 		t.Fatal(err)
 	}
 	vals := scenarios.Values{Namespace: "lint", SSHSecret: "drainproof-ssh", Images: profile.Placeholders(p, s.Images...), Charts: charts}
-	us, err := scenarios.Render(os.DirFS("../scenarios"), s, vals)
+	us, err := scenarios.Render(os.DirFS("../scenarios/catalog"), s, vals)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-//go:embed catalog/*.yaml manifests/*.yaml
+//go:embed catalog/*.yaml catalog/manifests/*.yaml
 var embedded embed.FS
 
 // Catalog is a set of scenarios with their manifests, keyed by name.
@@ -30,14 +30,24 @@ type Catalog struct {
 // Builtin loads the embedded catalog. It is validated as a whole (twins exist
 // and point back), so a broken catalog is caught by unit tests, not at run time.
 func Builtin() (*Catalog, error) {
-	c := &Catalog{byName: map[string]*Scenario{}, files: embedded}
-	entries, err := fs.ReadDir(embedded, "catalog")
+	// A built-in scenario's manifests resolve beside it, as a scenario file's do: the catalog
+	// directory is the root of its files, so `drainproof lint scenarios/catalog/X.yaml` and the
+	// catalog name X read the same manifests.
+	files, err := fs.Sub(embedded, "catalog")
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalog{byName: map[string]*Scenario{}, files: files}
+	entries, err := fs.ReadDir(files, ".")
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
 		p := path.Join("catalog", e.Name())
-		b, err := fs.ReadFile(embedded, p)
+		b, err := fs.ReadFile(files, e.Name())
 		if err != nil {
 			return nil, err
 		}

@@ -30,6 +30,11 @@ type Values struct {
 	// after a "---": the output is whole YAML documents for Namespace. A name
 	// the profile does not offer fails the render.
 	Charts map[string]Chart
+	// PullPolicy is the imagePullPolicy of containers running table images,
+	// written {{ .PullPolicy }}: how the images reach the nodes decides it
+	// (Never when loaded into kind nodes, the default; IfNotPresent when
+	// the nodes pull them from a registry).
+	PullPolicy string
 }
 
 // Chart renders one chart a profile offers, offline, for namespace. values
@@ -46,6 +51,9 @@ func Render(files fs.FS, s *Scenario, v Values) ([]*unstructured.Unstructured, e
 	}
 	if v.Params == nil {
 		v.Params = s.Params
+	}
+	if v.PullPolicy == "" {
+		v.PullPolicy = "Never"
 	}
 	t := template.New(s.Manifests).Option("missingkey=error")
 	t.Funcs(template.FuncMap{

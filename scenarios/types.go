@@ -39,7 +39,7 @@ type Scenario struct {
 	// NegativeControlOf names the good scenarios this known-bad twin controls.
 	NegativeControlOf []string `json:"negativeControlOf,omitempty"`
 	// Manifests is a Go text/template of Kubernetes objects, relative to the
-	// scenario file (embedded scenarios: inside this package's manifests/).
+	// scenario file (built-in scenarios: catalog/manifests/ beside them).
 	Manifests string            `json:"manifests"`
 	Params    map[string]string `json:"params,omitempty"` // template values; see Values
 	// Ready lists workloads that must be available before traffic starts:

@@ -145,7 +145,7 @@ func TestLintScenarioFilesStillValidated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	man, err := os.ReadFile(filepath.Join("..", "..", "scenarios", "manifests", "haproxy-ssh-gateway.yaml"))
+	man, err := os.ReadFile(filepath.Join("..", "..", "scenarios", "catalog", "manifests", "haproxy-ssh-gateway.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +164,12 @@ func TestLintScenarioFilesStillValidated(t *testing.T) {
 	r := cli(t, "lint", file, "gateway-linger")
 	if r.code != 0 || !strings.Contains(r.stdout, "ok  gateway-rollout-ssh") || !strings.Contains(r.stdout, "ok  gateway-linger") {
 		t.Fatalf("exit %d, want 0 with the scenario validated\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	// A built-in scenario linted by its path in the repository reads the same manifests as its
+	// catalog name (they live beside it in scenarios/catalog/manifests/).
+	builtin := filepath.Join("..", "..", "scenarios", "catalog", "envoy-gateway-rollout-ssh.yaml")
+	if r := cli(t, "lint", builtin); r.code != 0 || !strings.Contains(r.stdout, "ok  envoy-gateway-rollout-ssh") {
+		t.Fatalf("lint %s: exit %d, want 0\nstdout %s\nstderr %s", builtin, r.code, r.stdout, r.stderr)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drainproof/drainproof/internal/access"
 	"github.com/drainproof/drainproof/internal/cluster"
 	"github.com/drainproof/drainproof/internal/profile"
 	"github.com/drainproof/drainproof/internal/reports"
@@ -27,7 +28,8 @@ func newMatrixCmd() *cobra.Command {
 		Use:   "matrix --k8s V1[,V2...] --labels SELECTOR --out DIR",
 		Short: "run the selected scenarios on every Kubernetes version × profile; a qualification report per cell and a matrix report",
 		Long: `Run every cell of a matrix: for each Kubernetes version one air-gapped kind cluster (created,
-or reused when it exists, and kept for the next cell), and on it, for each profile of the selected
+or reused when it exists, and kept for the next cell) — or, with --kubeconfig, the one cluster it
+names (no kind call at all; images pushed to --registry) — and on it, for each profile of the selected
 scenarios, each scenario and its known-bad twins. Each cell gets its runs' reports and a
 qualification report in DIR/<profile>@<version>/; DIR gets matrix.html, matrix.md, summary.md
 (the same Markdown, for CI's job summary) and matrix.json: rows are scenarios, columns cells,
@@ -46,7 +48,14 @@ Kubernetes version none of whose cells can run gets no cluster.`,
   drainproof matrix --k8s v1.33.13 --labels profile=istio --istio-version 1.26.3,1.27.1 --out _out/istio
   drainproof matrix --k8s v1.33.13 --labels disruption=drain-node --clusters dp-multi --out _out/m`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context()) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, f := range []string{"k8s", "clusters", "cluster-prefix"} {
+				if cmd.Flags().Changed(f) {
+					o.kindFlags = append(o.kindFlags, "--"+f)
+				}
+			}
+			return o.run(cmd.Context())
+		},
 	}
 	fs := cmd.Flags()
 	fs.StringSliceVar(&o.k8s, "k8s", []string{cluster.DefaultKubernetes}, "Kubernetes `VERSIONS` (comma-separated; minors "+strings.Join(cluster.KubernetesVersions(), ", ")+")")
@@ -55,6 +64,7 @@ Kubernetes version none of whose cells can run gets no cluster.`,
 	fs.StringSliceVar(&o.clusters, "clusters", nil, "kind cluster `NAMES`, one per --k8s version in order (default <prefix>-<version>)")
 	fs.StringVar(&o.prefix, "cluster-prefix", "drainproof-matrix", "cluster name `PREFIX` when --clusters is not given")
 	fs.BoolVar(&o.keep, "keep", false, "keep the clusters the matrix created (reused clusters are always kept)")
+	o.existing.register(fs)
 	o.rel.register(fs, true)
 	_ = cmd.MarkFlagDirname("out")
 	return cmd
@@ -64,6 +74,9 @@ type matrixOptions struct {
 	k8s, clusters       []string
 	labels, out, prefix string
 	keep                bool
+	kindFlags           []string // --k8s, --clusters, --cluster-prefix as given
+	existing            existingFlags
+	ex                  *access.Existing // --kubeconfig's cluster, nil for kind
 	rel                 releaseFlags
 }
 
@@ -79,6 +92,14 @@ func (o *matrixOptions) run(ctx context.Context) error {
 			return usagef("--clusters/--cluster-prefix: %q is not a DNS label (kind cluster names are)", name)
 		}
 	}
+	ex, err := o.existing.access(false, false)
+	if err != nil {
+		return err
+	}
+	if ex != nil && len(o.kindFlags) > 0 {
+		return usagef("%s: kind clusters per Kubernetes version; with --kubeconfig the matrix runs on that one cluster", o.kindFlags[0])
+	}
+	o.ex = ex
 	cat, err := scenarios.Builtin()
 	if err != nil {
 		return err
@@ -86,6 +107,9 @@ func (o *matrixOptions) run(ctx context.Context) error {
 	plan, err := planMatrix(cat, o.k8s, o.labels, o.clusters, o.prefix, &o.rel)
 	if err != nil {
 		return err
+	}
+	if ex != nil {
+		plan.onExisting(ex.Context)
 	}
 	notRun, err := preflightCells(ctx, plan)
 	if err != nil {
@@ -165,6 +189,18 @@ func (o *matrixOptions) runVersion(ctx context.Context, plan *matrixPlan, v matr
 		}
 		return cells
 	}
+	if o.ex != nil {
+		base, err := o.ex.Base(ctx, os.Stderr)
+		if err != nil {
+			return notRun(err.Error())
+		}
+		for i, cp := range v.Cells {
+			if cells[i].NotRun == "" {
+				cells[i] = o.runCell(ctx, o.ex, base, "", v, cp, cells[i])
+			}
+		}
+		return cells
+	}
 	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{Name: v.Cluster, AirGapped: true, Kubernetes: v.Kubernetes,
 		Workers: plan.Nodes - 1, Keep: o.keep, LogsDir: filepath.Join(o.out, "cluster-logs-"+v.Kubernetes), Log: os.Stderr})
 	if err != nil {
@@ -179,7 +215,7 @@ func (o *matrixOptions) runVersion(ctx context.Context, plan *matrixPlan, v matr
 	}
 	for i, cp := range v.Cells {
 		if cells[i].NotRun == "" {
-			cells[i] = o.runCell(ctx, c, imgs, v, cp, cells[i])
+			cells[i] = o.runCell(ctx, c, profile.BaseTable(imgs), imgs.NodeImageName(), v, cp, cells[i])
 		}
 	}
 	return cells
@@ -187,28 +223,38 @@ func (o *matrixOptions) runVersion(ctx context.Context, plan *matrixPlan, v matr
 
 // runCell runs a cell's scenarios one after another on the version's cluster and writes their
 // reports, the cell's suite reports and its qualification report.
-func (o *matrixOptions) runCell(ctx context.Context, c *cluster.Cluster, imgs *cluster.Images, v matrixVersion, cp matrixCellPlan, cell reports.MatrixCell) reports.MatrixCell {
+func (o *matrixOptions) runCell(ctx context.Context, c access.Cluster, base map[string]string, nodeImage string, v matrixVersion, cp matrixCellPlan, cell reports.MatrixCell) reports.MatrixCell {
 	dir := filepath.Join(o.out, cp.Name)
-	header := reports.QualificationReport{Profile: cp.Profile, Mode: "air-gapped", Cluster: c.Name,
+	header := reports.QualificationReport{Profile: cp.Profile, Mode: "air-gapped", Cluster: v.Cluster,
 		Versions: map[string]string{"kubernetes": v.Kubernetes}, Catalog: catalogOf(cp.Profile),
 		Reproduce: fmt.Sprintf("drainproof matrix --k8s %s --labels %s --out %s", v.Kubernetes, o.labels, o.out)}
-	runFlags := []string{"--air-gapped"}
+	runFlags := []string{"--cluster", v.Cluster, "--air-gapped"}
+	if o.ex != nil {
+		header.Mode, header.Versions = "existing cluster, images "+o.ex.ImageSource(), nil
+		runFlags = o.ex.Flags()
+		header.Reproduce = strings.Join(append(append([]string{"drainproof", "matrix", "--labels", o.labels}, runFlags...), "--out", o.out), " ")
+	}
 	if cp.Version != "" {
-		header.Mode = "registry"
-		header.Versions[cp.Profile] = cp.Version
-		header.Reproduce += " --profile-version " + cp.Profile + "=" + cp.Version
-		runFlags = append(runFlags, "--profile-version", cp.Profile+"="+cp.Version)
-		if o.rel.hub != "" {
-			header.Reproduce += " --image-registry " + o.rel.hub
-			runFlags = append(runFlags, "--image-registry", o.rel.hub)
+		if o.ex == nil {
+			header.Mode = "registry"
 		}
+		if header.Versions == nil {
+			header.Versions = map[string]string{}
+		}
+		header.Versions[cp.Profile] = cp.Version
+		rel := []string{"--profile-version", cp.Profile + "=" + cp.Version}
+		if o.rel.hub != "" {
+			rel = append(rel, "--image-registry", o.rel.hub)
+		}
+		header.Reproduce += " " + strings.Join(rel, " ")
+		runFlags = append(runFlags, rel...)
 	}
 	prof, err := cp.Selection.Profile(cp.Profile)
 	if err != nil {
 		cell.NotRun = fmt.Sprintf("profile %s: %v", cp.Profile, err)
 		return cell
 	}
-	ready, err := profile.Ensure(ctx, c, prof, profile.BaseTable(imgs), os.Stderr)
+	ready, err := profile.Ensure(ctx, c, prof, base, os.Stderr)
 	if err != nil {
 		cell.NotRun = fmt.Sprintf("profile %s: %v", cp.Profile, err)
 		return cell
@@ -224,8 +270,8 @@ func (o *matrixOptions) runCell(ctx context.Context, c *cluster.Cluster, imgs *c
 			continue
 		}
 		out := filepath.Join(dir, s.Name)
-		res, err := run.Run(ctx, run.Options{Scenario: sc, Files: files, Config: c.RESTConfig(),
-			Images: ready.Images, Charts: ready.Charts, NodeImage: imgs.Node, OutDir: out, Log: os.Stderr})
+		res, err := run.Run(ctx, run.Options{Scenario: sc, Files: files, Cluster: c,
+			Images: ready.Images, Charts: ready.Charts, NodeImage: nodeImage, OutDir: out, Log: os.Stderr})
 		if res == nil {
 			msg := "no run"
 			if err != nil {
@@ -234,8 +280,8 @@ func (o *matrixOptions) runCell(ctx context.Context, c *cluster.Cluster, imgs *c
 			header.Results = append(header.Results, reports.ScenarioResult{Name: s.Name, Kind: reports.KindScenario, Result: reports.ResultNotRun, Message: msg})
 			continue
 		}
-		cmd := append(append([]string{"drainproof", "run", "--scenario", s.Name, "--cluster", c.Name}, runFlags...), "--out", out)
-		meta := run.Meta(sc, ready.DataPlane, res, c.Name, cmd)
+		cmd := append(append([]string{"drainproof", "run", "--scenario", s.Name}, runFlags...), "--out", out)
+		meta := run.Meta(sc, ready.DataPlane, res, v.Cluster, cmd)
 		if werr := reports.WriteRun(out, meta, sc.Expect, res.Verdict, res.Events); werr != nil {
 			fmt.Fprintf(os.Stderr, "%s%s: %v\n", errorPrefix, s.Name, werr)
 		}

@@ -146,3 +146,19 @@ func (p *matrixPlan) String() string {
 	}
 	return b.String()
 }
+
+// onExisting makes the plan's one column the existing cluster of a
+// kubeconfig context: no kind cluster, no Kubernetes version chosen (the
+// cluster has its own; each run's reports say which).
+func (p *matrixPlan) onExisting(context string) {
+	v := p.Versions[0]
+	v.Kubernetes, v.Cluster = "existing", "context "+context
+	dir := regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(context, "-") // a cell is a directory
+	for i := range v.Cells {
+		v.Cells[i].Name = v.Cells[i].Profile + "@" + dir
+		if ver := v.Cells[i].Version; ver != "" {
+			v.Cells[i].Name = v.Cells[i].Profile + "-" + ver + "@" + dir
+		}
+	}
+	p.Versions = []matrixVersion{v}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/drainproof/drainproof/internal/access"
 	"github.com/drainproof/drainproof/internal/cluster"
 	"github.com/drainproof/drainproof/internal/probe"
 	"github.com/drainproof/drainproof/internal/profile"
@@ -22,10 +23,15 @@ func newRunCmd() *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
 		Use:   "run --scenario NAME|FILE --out DIR [flags]",
-		Short: "run one scenario on a kind cluster (created or reused) and judge it",
+		Short: "run one scenario on a kind cluster (created or reused), or on an existing cluster, and judge it",
 		Long: `Run one scenario on a kind cluster: create the cluster when it is missing (and leave it for
 reuse), install the scenario's profile, apply its manifests in a fresh namespace, hold its probes
 through its disruption, and judge the run. Reports go to --out.
+
+With --kubeconfig the run uses that cluster instead and makes no kind call at all: the images are
+pushed to --registry (which the cluster's nodes must be able to pull from), probes reach a Service
+through its LoadBalancer address, else a node's ExternalIP/InternalIP and its NodePort, and the
+run cleans up what it made (its namespace), as on kind.
 
 With --istio-version (or --profile-version PROFILE=VERSION) the scenario's profile runs at that
 upstream release: its own images (Istio's pilot and proxyv2: real Envoy), pulled by the nodes
@@ -35,9 +41,13 @@ stand-in's source is there for an air-gapped profile); when one cannot, the run 
 (exit 3) naming the missing images, with its reports in --out and no cluster made.`,
 		Example: `  drainproof run --scenario gateway-rollout-ssh --out _out/r1
   drainproof run --scenario ./my-scenario.yaml --out _out/r2 --air-gapped --cluster ci
-  drainproof run --scenario istio-ssh-exit-on-zero --istio-version 1.26.3 --image-registry mirror.example:5000/istio --out _out/r3`,
+  drainproof run --scenario gateway-rollout-ssh --out _out/r3 --kubeconfig ~/.kube/config --context prod-eu --registry registry.example.com/drainproof
+  drainproof run --scenario istio-ssh-exit-on-zero --istio-version 1.26.3 --image-registry mirror.example:5000/istio --out _out/r4`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context()) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.clusterSet = cmd.Flags().Changed("cluster")
+			return o.run(cmd.Context())
+		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.ref, "scenario", "", "scenario `NAME` from 'drainproof list', or a scenario FILE (required)")
@@ -45,6 +55,7 @@ stand-in's source is there for an air-gapped profile); when one cannot, the run 
 	fs.BoolVar(&o.airGapped, "air-gapped", false, "use drainproof's own node image, built from Go modules and Debian (no registry)")
 	fs.StringVar(&o.cluster, "cluster", cluster.DefaultName, "kind cluster to use; created when missing and left for reuse")
 	fs.BoolVar(&o.keep, "keep", false, "leave the run's namespace (and a cluster whose creation failed) for inspection")
+	o.existing.register(fs)
 	o.rel.register(fs, false)
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
 	_ = cmd.MarkFlagDirname("out")
@@ -54,6 +65,8 @@ stand-in's source is there for an air-gapped profile); when one cannot, the run 
 type runOptions struct {
 	ref, out, cluster string
 	airGapped, keep   bool
+	clusterSet        bool // --cluster given
+	existing          existingFlags
 	rel               releaseFlags
 }
 
@@ -80,6 +93,10 @@ func (o *runOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ex, err := o.existing.access(o.clusterSet, o.airGapped)
+	if err != nil {
+		return err
+	}
 	notRun, err := preflight(ctx, prof)
 	if err != nil {
 		return err
@@ -90,20 +107,35 @@ func (o *runOptions) run(ctx context.Context) error {
 	if notRun != "" {
 		return o.notRun(s, prof, notRun)
 	}
-	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{Name: o.cluster, AirGapped: o.airGapped, Keep: o.keep,
-		Workers: s.NodeCount() - 1, LogsDir: filepath.Join(o.out, "cluster-logs"), Log: os.Stderr})
+	var (
+		acc         access.Cluster
+		kind        *cluster.Cluster // nil on an existing cluster
+		base        map[string]string
+		nodeImage   string
+		clusterName string
+	)
+	if ex != nil {
+		if base, err = ex.Base(ctx, os.Stderr); err != nil {
+			return err
+		}
+		acc, clusterName = ex, ex.String()
+	} else {
+		c, imgs, err := cluster.Up(ctx, cluster.UpOptions{Name: o.cluster, AirGapped: o.airGapped, Keep: o.keep,
+			Workers: s.NodeCount() - 1, LogsDir: filepath.Join(o.out, "cluster-logs"), Log: os.Stderr})
+		if err != nil {
+			return err
+		}
+		acc, kind, base, nodeImage, clusterName = c, c, profile.BaseTable(imgs), imgs.NodeImageName(), c.Name
+	}
+	ready, err := profile.EnsureScenario(ctx, acc, s, sel, base, os.Stderr)
 	if err != nil {
 		return err
 	}
-	ready, err := profile.EnsureScenario(ctx, c, s, sel, profile.BaseTable(imgs), os.Stderr)
-	if err != nil {
-		return err
-	}
-	res, err := run.Run(ctx, run.Options{Scenario: s, Files: files, Config: c.RESTConfig(),
-		Images: ready.Images, Charts: ready.Charts, NodeImage: imgs.Node, OutDir: o.out, Keep: o.keep, Log: os.Stderr})
+	res, err := run.Run(ctx, run.Options{Scenario: s, Files: files, Cluster: acc,
+		Images: ready.Images, Charts: ready.Charts, NodeImage: nodeImage, OutDir: o.out, Keep: o.keep, Log: os.Stderr})
 	if res != nil {
 		wd, _ := os.Getwd()
-		meta := run.Meta(s, ready.DataPlane, res, c.Name, reports.Reproduce(os.Args, wd))
+		meta := run.Meta(s, ready.DataPlane, res, clusterName, reports.Reproduce(os.Args, wd))
 		if werr := reports.WriteRun(o.out, meta, s.Expect, res.Verdict, res.Events); werr != nil {
 			err = errors.Join(err, werr)
 		} else if werr := reports.AppendStepSummary(o.out); werr != nil {
@@ -116,9 +148,12 @@ func (o *runOptions) run(ctx context.Context) error {
 	}
 	if err != nil {
 		if probe.IsSetup(err) || res == nil {
-			// The cluster could not run the scenario: keep its logs beside the run.
+			// The cluster could not run the scenario: keep a kind cluster's logs beside the run.
 			dir := filepath.Join(o.out, "cluster-logs")
-			if lerr := c.ExportLogs(context.WithoutCancel(ctx), dir); lerr == nil {
+			if kind == nil {
+				return err
+			}
+			if lerr := kind.ExportLogs(context.WithoutCancel(ctx), dir); lerr == nil {
 				fmt.Fprintf(os.Stderr, "cluster logs in %s\n", dir)
 			}
 			return err

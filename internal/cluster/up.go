@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"sigs.k8s.io/kind/pkg/apis/config/defaults"
 
 	"github.com/drainproof/drainproof/internal/image"
 	"github.com/drainproof/drainproof/internal/image/airgap"
@@ -26,6 +27,15 @@ type Images struct {
 	Fixtures *image.Built // drainproof/fixtures:<key> (sshd, httpd, caller, drainwait, ...)
 	Gateway  *image.Built // drainproof/gateway:<suite>-<key> (haproxy, nginx-light + fixtures)
 	Timings  []Timing
+}
+
+// NodeImageName is the node image as reports name it (kind's default
+// image when none was built).
+func (i *Images) NodeImageName() string {
+	if i.Node != "" {
+		return i.Node
+	}
+	return defaults.Image + " (kind's default)"
 }
 
 // ImagesOptions configure BuildImages.

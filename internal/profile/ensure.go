@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drainproof/drainproof/internal/access"
 	"github.com/drainproof/drainproof/internal/cluster"
 	"github.com/drainproof/drainproof/internal/image"
 	"github.com/drainproof/drainproof/scenarios"
@@ -31,16 +32,18 @@ type ensureOnce struct {
 	ready *Ready
 }
 
-// Ensure builds the profile's images, loads them into c's nodes and installs
-// the profile, once per cluster per process (per release, for a profile at an
-// upstream release: see Selection). base is the run's base image table
-// (fixtures, gateway: cluster.Up made and loaded them). Images with no archive
-// (a release's upstream images) are not loaded: the nodes pull them.
-func Ensure(ctx context.Context, c *cluster.Cluster, p Profile, base map[string]string, log io.Writer) (*Ready, error) {
+// Ensure builds the profile's images, delivers them to c's nodes (loaded into
+// kind nodes, pushed to a registry for an existing cluster: see
+// internal/access) and installs the profile, once per cluster per process (per
+// release, for a profile at an upstream release: see Selection). base is the
+// run's base image table (fixtures, gateway, already delivered). Images with
+// no archive (a release's upstream images) are not delivered: the nodes pull
+// them from where they are.
+func Ensure(ctx context.Context, c access.Cluster, p Profile, base map[string]string, log io.Writer) (*Ready, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	v, _ := ensured.LoadOrStore(ensureKey(c.Name, p), &ensureOnce{})
+	v, _ := ensured.LoadOrStore(ensureKey(c.Key(), p), &ensureOnce{})
 	once := v.(*ensureOnce)
 	once.mu.Lock()
 	defer once.mu.Unlock()
@@ -57,15 +60,17 @@ func Ensure(ctx context.Context, c *cluster.Cluster, p Profile, base map[string]
 		if _, clash := r.Images[n]; clash {
 			return nil, fmt.Errorf("profile %s: image %q shadows a base image", p.Name(), n)
 		}
-		r.Images[n] = b.Ref
 		if b.Archive == "" {
-			continue // pulled by the nodes
+			r.Images[n] = b.Ref // a release's image: pulled by the nodes
+			continue
 		}
 		t := time.Now()
-		if err := c.LoadImageArchive(ctx, b.Archive); err != nil {
-			return nil, fmt.Errorf("profile %s: load %s: %w", p.Name(), b.Ref, err)
+		ref, err := c.Deliver(ctx, b)
+		if err != nil {
+			return nil, fmt.Errorf("profile %s: deliver %s: %w", p.Name(), b.Ref, err)
 		}
-		r.Timings = append(r.Timings, cluster.Timing{Step: "load " + b.Ref, Duration: time.Since(t)})
+		r.Images[n] = ref
+		r.Timings = append(r.Timings, cluster.Timing{Step: "deliver " + b.Ref, Duration: time.Since(t)})
 	}
 	if len(built) > 0 {
 		r.Timings = append(r.Timings, cluster.Timing{Step: "profile " + p.Name() + " images", Duration: time.Since(t0)})

@@ -14,7 +14,7 @@ import (
 // Registry mode against a real registry on loopback that holds the release's pilot image
 // only: the preflight names exactly proxyv2 as missing, with the ref the run would pull.
 func TestPreflightRegistryModeNamesExactlyTheMissingImage(t *testing.T) {
-	host := testsupport.StartRegistry(t)
+	host := testsupport.StartRegistry(t, "127.0.0.1:0").Host
 	testsupport.PushImage(t, host+"/istio/pilot:1.26.3")
 	p, err := Selection{Versions: map[string]string{"istio": "1.26.3"}, Hub: host + "/istio"}.Profile("istio")
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drainproof/drainproof/internal/access"
 	"github.com/drainproof/drainproof/internal/cluster"
 	"github.com/drainproof/drainproof/internal/image"
 	"github.com/drainproof/drainproof/internal/image/gateways"
@@ -24,11 +25,11 @@ type gatewayOnce struct {
 }
 
 // EnsureScenario is Ensure for s's profile (as sel selects it) plus the gateway images s names
-// (its images field: gateways built from Go modules), each built and loaded
-// into c's nodes once per cluster. The returned image table and data plane
+// (its images field: gateways built from Go modules), each built and delivered
+// to c's nodes once per cluster. The returned image table and data plane
 // are s's: the profile's, with the gateways' images and, when s names a
 // gateway, the gateway as the data plane.
-func EnsureScenario(ctx context.Context, c *cluster.Cluster, s *scenarios.Scenario, sel Selection, base map[string]string, log io.Writer) (*Ready, error) {
+func EnsureScenario(ctx context.Context, c access.Cluster, s *scenarios.Scenario, sel Selection, base map[string]string, log io.Writer) (*Ready, error) {
 	p, err := sel.Profile(s.Profile)
 	if err != nil {
 		return nil, err
@@ -62,9 +63,9 @@ func EnsureScenario(ctx context.Context, c *cluster.Cluster, s *scenarios.Scenar
 	return out, nil
 }
 
-// ensureGateway builds g's image and loads it into c's nodes, once per cluster.
-func ensureGateway(ctx context.Context, c *cluster.Cluster, g gateways.Gateway, log io.Writer) (string, []cluster.Timing, error) {
-	v, _ := loadedGateways.LoadOrStore(c.Name+"/"+g.Name, &gatewayOnce{})
+// ensureGateway builds g's image and delivers it to c's nodes, once per cluster.
+func ensureGateway(ctx context.Context, c access.Cluster, g gateways.Gateway, log io.Writer) (string, []cluster.Timing, error) {
+	v, _ := loadedGateways.LoadOrStore(c.Key()+"/"+g.Name, &gatewayOnce{})
 	once := v.(*gatewayOnce)
 	once.mu.Lock()
 	defer once.mu.Unlock()
@@ -78,9 +79,10 @@ func ensureGateway(ctx context.Context, c *cluster.Cluster, g gateways.Gateway, 
 	}
 	built := time.Since(t0)
 	t := time.Now()
-	if err := c.LoadImageArchive(ctx, b.Archive); err != nil {
-		return "", nil, fmt.Errorf("gateway %s: load %s: %w", g.Name, b.Ref, err)
+	ref, err := c.Deliver(ctx, b)
+	if err != nil {
+		return "", nil, fmt.Errorf("gateway %s: deliver %s: %w", g.Name, b.Ref, err)
 	}
-	once.ref = b.Ref
-	return b.Ref, []cluster.Timing{{Step: "gateway " + g.Name + " image", Duration: built}, {Step: "load " + b.Ref, Duration: time.Since(t)}}, nil
+	once.ref = ref
+	return ref, []cluster.Timing{{Step: "gateway " + g.Name + " image", Duration: built}, {Step: "deliver " + b.Ref, Duration: time.Since(t)}}, nil
 }

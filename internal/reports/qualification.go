@@ -241,7 +241,7 @@ func fillFromRuns(q *QualificationReport, rs []Result) {
 		q.Versions = map[string]string{}
 	}
 	for k, v := range map[string]string{"drainproof": env.Drainproof, "drainproofCommit": env.Commit, "kubernetes": env.Kubernetes,
-		"kind": env.Kind, "nodeImage": env.NodeImage} {
+		"kind": env.Kind, "nodeImage": env.NodeImage, "images": env.ImageSource} {
 		if _, set := q.Versions[k]; !set && v != "" {
 			q.Versions[k] = v
 		}

@@ -72,7 +72,13 @@ type Environment struct {
 	// Images is the run's image table (fixtures, gateway, a profile's
 	// proxy and control plane), name → reference.
 	Images map[string]string `json:"images,omitempty" yaml:"images,omitempty"`
-	Host   string            `json:"host,omitempty" yaml:"host,omitempty"` // OS/arch, CPUs, kernel (never its name)
+	// ImageSource says how those images reached the nodes: loaded into kind
+	// nodes, pushed to a registry, pulled through a mirror.
+	ImageSource string `json:"imageSource,omitempty" yaml:"imageSource,omitempty"`
+	// Reached says how the harness reached each probed Service (its
+	// LoadBalancer address, or which node address and NodePort).
+	Reached []string `json:"reached,omitempty" yaml:"reached,omitempty"`
+	Host    string   `json:"host,omitempty" yaml:"host,omitempty"` // OS/arch, CPUs, kernel (never its name)
 }
 
 // rows is the environment as (label, value) pairs, empty values left out,
@@ -102,6 +108,12 @@ func (e *Environment) rows() [][2]string {
 	sort.Strings(names)
 	for _, n := range names {
 		add("image "+n, e.Images[n])
+	}
+	if e.ImageSource != "" {
+		add("images", e.ImageSource)
+	}
+	for _, r := range e.Reached {
+		add("reached", r)
 	}
 	add("host", e.Host)
 	return out

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/kind/pkg/apis/config/defaults"
 
 	"github.com/drainproof/drainproof/internal/buildinfo"
 	"github.com/drainproof/drainproof/internal/reports"
@@ -15,14 +14,15 @@ import (
 
 // environment says what a run is tested with. The API server's version is
 // asked once; a server that does not answer leaves it empty (the run fails
-// on its own later, with a better error).
+// on its own later, with a better error). The kind library's version is
+// said when the run names a node image (a cluster drainproof made).
 func environment(cs kubernetes.Interface, o Options) reports.Environment {
 	e := reports.Environment{
-		Drainproof: buildinfo.Version(), Commit: buildinfo.Commit(), Kind: buildinfo.Module("sigs.k8s.io/kind"),
-		NodeImage: o.NodeImage, Images: o.Images, Host: buildinfo.Host(),
+		Drainproof: buildinfo.Version(), Commit: buildinfo.Commit(),
+		NodeImage: o.NodeImage, Images: o.Images, ImageSource: o.Cluster.ImageSource(), Host: buildinfo.Host(),
 	}
-	if e.NodeImage == "" {
-		e.NodeImage = defaults.Image + " (kind's default)"
+	if e.NodeImage != "" {
+		e.Kind = buildinfo.Module("sigs.k8s.io/kind")
 	}
 	if v, err := cs.Discovery().ServerVersion(); err == nil {
 		e.Kubernetes = v.GitVersion

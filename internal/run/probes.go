@@ -23,29 +23,34 @@ import (
 // means for it (the disruption starts only once every probe is there).
 type probeSet struct {
 	probes traffic.Set
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	errs   []error
+	// reached says how each probed Service was reached (see serviceAddress).
+	reached []string
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	errs    []error
 }
 
 func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns string, keys *sshMaterial) (*probeSet, error) {
 	s := o.Scenario
 	var spec traffic.Spec
-	var host string
-	if s.Probes.SSH != nil || s.Probes.HTTP != nil || s.Probes.Load != nil {
-		var err error
-		if host, err = nodeAddress(ctx, cs); err != nil {
-			return nil, err
+	set := &probeSet{}
+	reach := func(svc string, port int, field string) (string, error) {
+		addr, how, err := serviceAddress(ctx, cs, ns, svc, port, field)
+		if err != nil {
+			return "", err
 		}
+		fmt.Fprintf(o.Log, "reaching %s\n", how)
+		set.reached = append(set.reached, how)
+		return addr, nil
 	}
 	if c := s.Probes.SSH; c != nil {
 		svc, err := serviceName(ctx, cs, ns, c.Service, "probes.ssh")
 		if err != nil {
 			return nil, err
 		}
-		addr, err := nodePort(ctx, cs, ns, svc, c.Port, host, "probes.ssh")
+		addr, err := reach(svc, c.Port, "probes.ssh")
 		if err != nil {
-			return nil, err
+			return set, err
 		}
 		if err := waitAccepting(ctx, addr, "probes.ssh", time.Minute); err != nil {
 			return nil, err
@@ -62,9 +67,9 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		if err != nil {
 			return nil, err
 		}
-		addr, err := nodePort(ctx, cs, ns, svc, c.Port, host, "probes.http")
+		addr, err := reach(svc, c.Port, "probes.http")
 		if err != nil {
-			return nil, err
+			return set, err
 		}
 		if err := waitAccepting(ctx, addr, "probes.http", time.Minute); err != nil {
 			return nil, err
@@ -77,9 +82,9 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 		if err != nil {
 			return nil, err
 		}
-		addr, err := nodePort(ctx, cs, ns, svc, c.Port, host, "probes.load")
+		addr, err := reach(svc, c.Port, "probes.load")
 		if err != nil {
-			return nil, err
+			return set, err
 		}
 		if err := waitAccepting(ctx, addr, "probes.load", time.Minute); err != nil {
 			return nil, err
@@ -91,9 +96,10 @@ func buildProbes(ctx context.Context, o Options, cs kubernetes.Interface, ns str
 	}
 	probes, err := traffic.New(spec)
 	if err != nil {
-		return nil, err
+		return set, err
 	}
-	return &probeSet{probes: probes}, nil
+	set.probes = probes
+	return set, nil
 }
 
 func (s *probeSet) preflight(ctx context.Context) error {

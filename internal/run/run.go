@@ -24,8 +24,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 
+	"github.com/drainproof/drainproof/internal/access"
 	"github.com/drainproof/drainproof/internal/disrupt"
 	"github.com/drainproof/drainproof/internal/kube"
 	"github.com/drainproof/drainproof/internal/ledger"
@@ -39,14 +39,18 @@ import (
 // Options is one run.
 type Options struct {
 	Scenario *scenarios.Scenario
-	Files    fs.FS        // where Scenario.Manifests resolves
-	Config   *rest.Config // the cluster's API
+	Files    fs.FS // where Scenario.Manifests resolves
+	// Cluster is the run's way into the cluster: its API, and how the
+	// images of Images reached its nodes (the manifests' pull policy, the
+	// reports' image source). Kind or not is its business, not the engine's.
+	Cluster access.Cluster
 	// Images is the run's image table (name → ref): the base images and the
 	// scenario's profile's (see profile.Ensure), for {{ image "name" }}.
 	Images map[string]string
 	// Charts are the scenario's profile's charts (see profile.Charter), for {{ chart "name" ... }}.
 	Charts map[string]scenarios.Chart
-	// NodeImage is the cluster's node image, for reports ("": kind's default).
+	// NodeImage is a kind cluster's node image, for reports ("": not
+	// known, an existing cluster).
 	NodeImage string
 	OutDir    string    // ledger.jsonl and key material go here
 	Keep      bool      // leave the namespace behind for inspection
@@ -111,7 +115,10 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		}
 	}()
 
-	clients, err = kube.FromConfig(o.Config)
+	if o.Cluster == nil {
+		return nil, setup(errors.New("run: no cluster access"))
+	}
+	clients, err = kube.FromConfig(o.Cluster.RESTConfig())
 	if err != nil {
 		return nil, setup(err)
 	}
@@ -134,7 +141,8 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	})
 	fmt.Fprintf(o.Log, "namespace %s\n", ns)
 
-	vals := scenarios.Values{Namespace: ns, Images: o.Images, Charts: o.Charts, SSHSecret: "drainproof-ssh"}
+	vals := scenarios.Values{Namespace: ns, Images: o.Images, Charts: o.Charts, SSHSecret: "drainproof-ssh",
+		PullPolicy: string(o.Cluster.PullPolicy())}
 	var keys *sshMaterial
 	if s.Probes.SSH != nil {
 		if keys, err = newSSHMaterial(o.OutDir); err != nil {
@@ -190,6 +198,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		return res, setup(err)
 	}
 	set, err := buildProbes(runCtx, o, cs, ns, keys)
+	if set != nil {
+		res.Env.Reached = set.reached
+	}
 	if err != nil {
 		return res, setup(err)
 	}

@@ -22,7 +22,7 @@ func (ix *index) podMetrics(name string) *PodMetrics {
 		m.Gone = timePtr(p.gone.Time)
 	}
 	if end := p.end(); p.deleting != nil && end != nil {
-		m.DrainTime = DP(nonNegative(end.Time.Sub(p.deleting.Time)))
+		m.DrainTime = DP(nonNegative(exitedBy(end).Sub(p.deleting.Time)))
 	}
 	return m
 }

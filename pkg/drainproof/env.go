@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/flags"
 
+	"github.com/drainproof/drainproof/internal/access"
 	"github.com/drainproof/drainproof/internal/cluster"
 	"github.com/drainproof/drainproof/internal/profile"
 	"github.com/drainproof/drainproof/internal/reports"
@@ -35,9 +36,13 @@ type Env struct {
 	Reports string
 	Catalog *scenarios.Catalog
 
-	opts    options
-	mu      sync.Mutex
-	results []reports.Result
+	opts options
+	// access is the run's way into the cluster: Cluster (kind) or an
+	// existing cluster's (WithKubeconfig), set by Setup.
+	access   access.Cluster
+	existing *access.Existing
+	mu       sync.Mutex
+	results  []reports.Result
 }
 
 // NewEnv loads the built-in catalog; the cluster comes in Setup. name names
@@ -78,13 +83,25 @@ func (e *Env) Setup(ctx context.Context, cfg *envconf.Config) (context.Context, 
 	if err := e.up(ctx, filepath.Join(e.Reports, "cluster-logs"), scenarios.NodesFor(selected)); err != nil {
 		return ctx, err
 	}
+	if e.existing != nil {
+		cfg.WithKubeconfigFile(e.existing.Kubeconfig)
+		return ctx, nil
+	}
 	cfg.WithKubeconfigFile(e.Cluster.KubeconfigPath())
 	return ctx, nil
 }
 
-// up creates (with nodes nodes) or reuses the cluster and loads the base
-// images into it.
+// up creates (with nodes nodes) or reuses the kind cluster and loads the
+// base images into it; with WithKubeconfig it only builds the base images
+// and pushes them (no kind call at all).
 func (e *Env) up(ctx context.Context, logsDir string, nodes int) error {
+	ex, err := e.opts.existing()
+	if err != nil {
+		return err
+	}
+	if ex != nil {
+		return e.upExisting(ctx, ex)
+	}
 	c, imgs, err := cluster.Up(ctx, cluster.UpOptions{
 		Name: e.opts.cluster, AirGapped: e.opts.airGapped, Keep: e.opts.keep, Workers: nodes - 1,
 		LogsDir: logsDir, Log: os.Stderr,
@@ -92,11 +109,22 @@ func (e *Env) up(ctx context.Context, logsDir string, nodes int) error {
 	if err != nil {
 		return fmt.Errorf("cluster %s: %w", e.opts.cluster, err)
 	}
-	e.Cluster, e.Images = c, imgs
+	e.Cluster, e.Images, e.access = c, imgs, c
 	e.Base = profile.BaseTable(imgs)
 	for _, t := range imgs.Timings {
 		fmt.Fprintf(os.Stderr, "[drainproof] %s\n", t)
 	}
+	return nil
+}
+
+// upExisting builds the base images and pushes them for an existing
+// cluster.
+func (e *Env) upExisting(ctx context.Context, ex *access.Existing) error {
+	base, err := ex.Base(ctx, os.Stderr)
+	if err != nil {
+		return err
+	}
+	e.Base, e.access, e.existing = base, ex, ex
 	return nil
 }
 
@@ -106,7 +134,7 @@ func (e *Env) up(ctx context.Context, logsDir string, nodes int) error {
 // step, because e2e-framework logs Finish errors only at high verbosity:
 // here every error is printed and fails the suite.
 func (e *Env) Finish(failed bool) error {
-	if e.Cluster == nil {
+	if e.access == nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -124,6 +152,9 @@ func (e *Env) Finish(failed bool) error {
 		if err := reports.WriteQualification(e.Reports, reports.Qualify(e.qualificationHeader(results), results)); err != nil {
 			errs = append(errs, fmt.Errorf("qualification report: %w", err))
 		}
+	}
+	if e.Cluster == nil { // an existing cluster: nothing of kind's to export or delete
+		return errors.Join(errs...)
 	}
 	if failed {
 		dir := filepath.Join(e.Reports, "cluster-logs")
@@ -152,7 +183,7 @@ func (e *Env) record(s *scenarios.Scenario, meta reports.Run, res *run.Result) {
 // images built and loaded, control plane installed), and the gateway images s
 // names (once per gateway), and returns the run's image table, charts and data plane.
 func (e *Env) ensureProfile(ctx context.Context, s *scenarios.Scenario, sel profile.Selection) (*profile.Ready, error) {
-	r, err := profile.EnsureScenario(ctx, e.Cluster, s, sel, e.Base, os.Stderr)
+	r, err := profile.EnsureScenario(ctx, e.access, s, sel, e.Base, os.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -164,24 +195,37 @@ func (e *Env) ensureProfile(ctx context.Context, s *scenarios.Scenario, sel prof
 func (e *Env) meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result, dir string, sel profile.Selection) reports.Run {
 	wd, _ := os.Getwd()
 	out := reports.Reproduce([]string{"", dir}, wd)[1]
+	var rel []string // the profile's release (registry mode), as run's flags
+	if v := sel.Versions[s.ProfileName()]; v != "" {
+		rel = append(rel, "--profile-version", s.ProfileName()+"="+v)
+		if sel.Hub != "" {
+			rel = append(rel, "--image-registry", sel.Hub)
+		}
+	}
+	if ex := e.existing; ex != nil {
+		cmd := append(append([]string{"drainproof", "run", "--scenario", s.Name}, ex.Flags()...), rel...)
+		return run.Meta(s, dp, res, ex.String(), append(cmd, "--out", out))
+	}
 	cmd := []string{"drainproof", "run", "--scenario", s.Name, "--cluster", e.opts.cluster, "--out", out}
 	if e.opts.airGapped {
 		cmd = append(cmd, "--air-gapped")
 	}
-	if v := sel.Versions[s.ProfileName()]; v != "" {
-		cmd = append(cmd, "--profile-version", s.ProfileName()+"="+v)
-		if sel.Hub != "" {
-			cmd = append(cmd, "--image-registry", sel.Hub)
-		}
-	}
-	return run.Meta(s, dp, res, e.opts.cluster, cmd)
+	return run.Meta(s, dp, res, e.opts.cluster, append(cmd, rel...))
 }
 
 // qualificationHeader says what this suite qualified, on which images.
 func (e *Env) qualificationHeader(results []reports.Result) reports.QualificationReport {
-	mode := "registry"
+	mode, clusterName := "registry", e.opts.cluster
 	if e.opts.airGapped {
 		mode = "air-gapped"
+	}
+	reproduce := fmt.Sprintf("make e2e LABELS=%s AIR_GAPPED=%v", shellescape.Quote(labelsArg()), e.opts.airGapped)
+	if ex := e.existing; ex != nil {
+		mode, clusterName = "existing cluster, images "+ex.ImageSource(), ex.String()
+		reproduce = ""
+		if len(results) > 0 {
+			reproduce = shellQuoteAll(results[0].Run.Command)
+		}
 	}
 	// The implementation and versions come from the runs (their data plane
 	// and what they were tested with); the catalog of the profiles that ran
@@ -208,13 +252,23 @@ func (e *Env) qualificationHeader(results []reports.Result) reports.Qualificatio
 				versions = map[string]string{}
 			}
 			versions[prof] = v // a profile at an upstream release (registry mode)
-			mode = "registry"
+			if e.existing == nil {
+				mode = "registry"
+			}
 		}
 	}
 	return reports.QualificationReport{
-		Profile: strings.Join(names, ","), Mode: mode, Cluster: e.opts.cluster, Catalog: catalog, Versions: versions,
-		Reproduce: fmt.Sprintf("make e2e LABELS=%s AIR_GAPPED=%v", shellescape.Quote(labelsArg()), e.opts.airGapped),
+		Profile: strings.Join(names, ","), Mode: mode, Cluster: clusterName, Catalog: catalog, Versions: versions,
+		Reproduce: reproduce,
 	}
+}
+
+func shellQuoteAll(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellescape.Quote(a)
+	}
+	return strings.Join(q, " ")
 }
 
 // labelsArg is the suite's -labels flag (e2e-framework's, a map) as the

@@ -1,12 +1,14 @@
 package drainproof
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"strings"
 
+	"github.com/drainproof/drainproof/internal/access"
 	"github.com/drainproof/drainproof/internal/cluster"
 	"github.com/drainproof/drainproof/internal/profile"
 )
@@ -16,12 +18,17 @@ import (
 type Option interface{ apply(*options) }
 
 type options struct {
-	cluster   string
-	airGapped bool
-	keep      bool
-	out       string
-	log       io.Writer
-	flags     *flag.FlagSet // flags registered by WithFlags, read when used
+	cluster    string
+	clusterSet bool // WithCluster given: a kind cluster, refused with WithKubeconfig
+	airGapped  bool
+	// A cluster drainproof did not create (WithKubeconfig): no kind call at
+	// all; images go to target.
+	kubeconfig, kubeContext string
+	target                  access.Target
+	keep                    bool
+	out                     string
+	log                     io.Writer
+	flags                   *flag.FlagSet // flags registered by WithFlags, read when used
 	// versions: profile → upstream release (registry mode); hub serves their images.
 	versions   map[string]string
 	hub        string
@@ -46,7 +53,53 @@ func build(opts []Option) options {
 
 // WithCluster names the kind cluster: created when missing, else reused
 // (default "drainproof").
-func WithCluster(name string) Option { return optionFunc(func(o *options) { o.cluster = name }) }
+func WithCluster(name string) Option {
+	return optionFunc(func(o *options) { o.cluster, o.clusterSet = name, true })
+}
+
+// WithKubeconfig runs on the cluster of a kubeconfig file (its current
+// context, or WithKubeContext's) instead of a kind cluster: drainproof
+// creates, loads into and deletes no cluster, pushes the images to
+// WithRegistry's repository (which the nodes must be able to pull from),
+// and cleans up exactly what a run made (its namespace). It cannot be
+// combined with WithCluster or WithAirGapped (both are about kind).
+func WithKubeconfig(file string) Option { return optionFunc(func(o *options) { o.kubeconfig = file }) }
+
+// WithKubeContext picks the kubeconfig's context (default: its current one).
+func WithKubeContext(name string) Option {
+	return optionFunc(func(o *options) { o.kubeContext = name })
+}
+
+// WithRegistry is the repository (HOST[:PORT]/PATH) the images are pushed to
+// for WithKubeconfig's cluster; pods name REPO/fixtures:<key> and so on.
+func WithRegistry(repo string) Option { return optionFunc(func(o *options) { o.target.Repo = repo }) }
+
+// WithRegistryMirror is WithRegistry for nodes whose container runtime uses
+// host (HOST[:PORT]) as a mirror of docker.io: the images are pushed there
+// under their own docker.io names and pods keep naming those. Reports say
+// "pulled through mirror HOST" — never a pull from Docker Hub.
+func WithRegistryMirror(host string) Option {
+	return optionFunc(func(o *options) { o.target.Mirror = host })
+}
+
+// existing is the access to WithKubeconfig's cluster, nil for kind; bad
+// input is an error naming the option, before any cluster work.
+func (o *options) existing() (*access.Existing, error) {
+	if o.kubeconfig == "" {
+		if o.kubeContext != "" || o.target != (access.Target{}) {
+			return nil, errors.New("drainproof: WithKubeContext/WithRegistry/WithRegistryMirror need WithKubeconfig (kind clusters get their images loaded)")
+		}
+		return nil, nil
+	}
+	if o.clusterSet || o.airGapped {
+		return nil, errors.New("drainproof: WithKubeconfig cannot be combined with WithCluster or WithAirGapped (both name a kind cluster drainproof makes)")
+	}
+	e, err := access.NewExisting(o.kubeconfig, o.kubeContext, o.target)
+	if err != nil {
+		return nil, fmt.Errorf("drainproof: %w", err)
+	}
+	return e, nil
+}
 
 // WithAirGapped builds and uses drainproof's own node image (no registry
 // needed) instead of kind's default one.

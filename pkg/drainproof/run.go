@@ -18,7 +18,7 @@ import (
 type Result = run.Result
 
 // Run runs s once on a kind cluster (created when missing, else reused; kept
-// for the next run), writes its reports (WithOut, required) and returns the
+// for the next run), or on WithKubeconfig's cluster, writes its reports (WithOut, required) and returns the
 // judged result. A non-nil Result comes back whenever probes ran, with an
 // error when the run was cut short. When an image the run needs cannot be
 // had (see WithProfileVersion), the Result's outcome is NOT RUN, its reports
@@ -50,7 +50,7 @@ func (e *Env) Run(ctx context.Context, s *Scenario, opts ...Option) (*Result, er
 	if o.out == "" {
 		o.out = filepath.Join(e.Reports, s.Name)
 	}
-	if e.Cluster == nil {
+	if e.access == nil {
 		return nil, fmt.Errorf("drainproof: %s: the Env has no cluster (call Setup first)", s.Name)
 	}
 	if err := os.RemoveAll(o.out); err != nil {
@@ -65,8 +65,8 @@ func (e *Env) Run(ctx context.Context, s *Scenario, opts ...Option) (*Result, er
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
 	}
 	res, err := run.Run(ctx, run.Options{
-		Scenario: s.Scenario, Files: s.files, Config: e.Cluster.RESTConfig(),
-		Images: ready.Images, Charts: ready.Charts, NodeImage: e.Images.Node, OutDir: o.out, Keep: o.keep, Log: o.log,
+		Scenario: s.Scenario, Files: s.files, Cluster: e.access,
+		Images: ready.Images, Charts: ready.Charts, NodeImage: e.nodeImage(), OutDir: o.out, Keep: o.keep, Log: o.log,
 	})
 	if res != nil {
 		meta := e.meta(s.Scenario, ready.DataPlane, res, o.out, sel)
@@ -109,4 +109,13 @@ func (e *Env) preflight(ctx context.Context, s *Scenario, o options) (*Result, e
 	}
 	e.record(s.Scenario, meta, res)
 	return res, nil
+}
+
+// nodeImage is the kind cluster's node image for reports ("" for an
+// existing cluster: drainproof does not know its nodes' image).
+func (e *Env) nodeImage() string {
+	if e.Cluster == nil || e.Images == nil {
+		return ""
+	}
+	return e.Images.NodeImageName()
 }

@@ -30,7 +30,7 @@ func TestInterruptedRunCleansUp(t *testing.T) {
 			runCtx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			res, err := run.Run(runCtx, run.Options{
-				Scenario: s, Files: files, Config: denv.Cluster.RESTConfig(), Images: denv.Base,
+				Scenario: s, Files: files, Cluster: denv.Cluster, Images: denv.Base,
 				OutDir: t.TempDir(), Log: &cancelOn{substr: "disruption:", cancel: cancel},
 			})
 			if err == nil {

@@ -31,6 +31,13 @@ type Probe struct {
 
 	heartbeats atomic.Int64 // echoes received, all sessions
 	stalls     atomic.Int64
+
+	beats *beats // heartbeat scheduler, while Run runs
+
+	// drive runs one established session to its end; nil is live. Only the
+	// benchmarks set it, to the per-session ticker this package used before
+	// the shared scheduler, so both are measured in one run.
+	drive func(ctx context.Context, l *ledger.Ledger, s *session, end time.Time) (byClient bool)
 }
 
 var _ probe.Probe = (*Probe)(nil)
@@ -132,6 +139,8 @@ func (p *Probe) Run(ctx context.Context, l *ledger.Ledger) error {
 	var once sync.Once
 	var setupErr error
 	abort := func(err error) { once.Do(func() { setupErr = err; cancel(err) }) }
+	p.beats = newBeats(p.cfg.Heartbeat)
+	defer p.beats.stop()
 	sem := make(chan struct{}, p.cfg.DialConcurrency)
 	var wg sync.WaitGroup
 	for i := 1; i <= p.cfg.Sessions; i++ {
@@ -180,7 +189,11 @@ func (p *Probe) slot(ctx context.Context, l *ledger.Ledger, slot int, sem chan s
 			end = time.Now().Add(p.cfg.Lifetime)
 		}
 		began := time.Now()
-		byClient := p.live(ctx, l, &session{p: p, l: l, id: id, c: c}, end)
+		drive := p.live
+		if p.drive != nil {
+			drive = p.drive
+		}
+		byClient := drive(ctx, l, &session{p: p, l: l, id: id, c: c}, end)
 		if byClient || !p.cfg.Redial || ctx.Err() != nil || (!end.IsZero() && !time.Now().Before(end)) {
 			return
 		}

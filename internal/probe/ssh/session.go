@@ -13,10 +13,11 @@ import (
 	"github.com/drainproof/drainproof/internal/ledger"
 )
 
-// session is one established connection while it lives. Two goroutines
-// touch it: live (the driver: ticks, heartbeat writes, lifetime, ctx, the
-// end event) and readLoop (echoes, stalls, the server's end). They share
-// only the atomics below and the readEnd handed over on done.
+// session is one established connection while it lives. Three goroutines
+// touch it: live (lifetime, ctx, the end event), its scheduler shard
+// (heartbeat writes and the heartbeat-timeout check, see beat) and readLoop
+// (echoes, stalls, the server's end). They share only the atomics below and
+// the values handed over on done and timedOut.
 //
 // Invariant: exactly one end event (ClosedByClient, ClosedByServer or Drop)
 // is recorded per session, by live, after readLoop has returned.
@@ -35,6 +36,13 @@ type session struct {
 	sentAt atomic.Int64
 
 	done chan readEnd // readLoop's single result
+
+	// Scheduler side (beats): stopped takes the session off the schedule;
+	// timedOut carries a heartbeat-timeout's age to live; writing is false
+	// after a failed write and is touched by the session's shard alone.
+	stopped  atomic.Bool
+	timedOut chan time.Duration
+	writing  bool
 }
 
 // readEnd is how the server side of a session ended, as readLoop saw it.
@@ -54,9 +62,45 @@ func (s *session) event(kind ledger.Kind) ledger.Event {
 // live runs the session to its end and records that end. end is the
 // session's lifetime end (zero: until ctx ends). It reports whether the
 // client closed the session (lifetime or ctx), which ends a redialing slot.
+// Heartbeats are written by the probe's shared scheduler (beats), which
+// hands a heartbeat-timeout back here; live itself only waits.
 func (p *Probe) live(ctx context.Context, l *ledger.Ledger, s *session, end time.Time) (byClient bool) {
+	s.start(l)
+	defer p.stats.Open.Add(-1)
+	s.timedOut = make(chan time.Duration, 1)
+	s.writing = true
+	p.beats.add(s)
+	defer s.stopped.Store(true)
+
+	var lifetime <-chan time.Time
+	if !end.IsZero() {
+		t := time.NewTimer(time.Until(end))
+		defer t.Stop()
+		lifetime = t.C
+	}
+	select {
+	case <-ctx.Done():
+		s.stopped.Store(true)
+		p.closeByClient(s, "cancelled")
+		return true
+	case <-lifetime:
+		s.stopped.Store(true)
+		p.closeByClient(s, "lifetime")
+		return true
+	case r := <-s.done:
+		s.stopped.Store(true)
+		p.serverEnded(s, r)
+		return false
+	case age := <-s.timedOut:
+		p.heartbeatTimeout(s, age)
+		return false
+	}
+}
+
+// start records the session's Established event and starts its readLoop.
+func (s *session) start(l *ledger.Ledger) {
+	p, c := s.p, s.c
 	s.done = make(chan readEnd, 1)
-	c := s.c
 	est := s.event(ledger.Established)
 	est.Latency = c.setup
 	est.Detail = map[string]string{"local": c.local}
@@ -65,60 +109,51 @@ func (p *Probe) live(ctx context.Context, l *ledger.Ledger, s *session, end time
 	}
 	p.stats.Connections.Add(1)
 	p.stats.Open.Add(1)
-	defer p.stats.Open.Add(-1)
 	p.add(l, est)
 	go s.readLoop()
+}
 
-	var lifetime <-chan time.Time
-	if !end.IsZero() {
-		t := time.NewTimer(time.Until(end))
-		defer t.Stop()
-		lifetime = t.C
-	}
-	ticker := time.NewTicker(p.cfg.Heartbeat)
-	defer ticker.Stop()
-	var line [32]byte
-	copy(line[:], "hb ")
-	writing := true
-	for {
-		select {
-		case <-ctx.Done():
-			p.closeByClient(s, "cancelled")
-			return true
-		case <-lifetime:
-			p.closeByClient(s, "lifetime")
-			return true
-		case r := <-s.done:
-			p.serverEnded(s, r)
-			return false
-		case <-ticker.C:
-		}
-		if sent := s.sentAt.Load(); sent != 0 {
-			if sent > 0 && time.Duration(s.now()-sent) >= p.cfg.DropAfter && s.sentAt.CompareAndSwap(sent, -1) {
-				p.heartbeatTimeout(s, time.Duration(s.now()-sent))
+// beat is one tick of the session, run by its scheduler shard (never twice
+// at once): a heartbeat still outstanding is checked against DropAfter (then
+// handed to live as a heartbeat-timeout, and the session leaves the
+// schedule: false); otherwise the next heartbeat is written. line is the
+// shard's scratch buffer.
+//
+// Once live decides the session's end it sets sentAt to -1 (closeByClient)
+// or stopped; beat claims a send with CompareAndSwap(0, sent), so no
+// heartbeat is written after that decision.
+func (s *session) beat(line *[32]byte) bool {
+	if sent := s.sentAt.Load(); sent != 0 {
+		if sent > 0 {
+			if age := time.Duration(s.now() - sent); age >= s.p.cfg.DropAfter && s.sentAt.CompareAndSwap(sent, -1) {
+				s.timedOut <- age
 				return false
 			}
-			continue // one heartbeat outstanding at a time
 		}
-		if !writing {
-			continue
-		}
-		seq := s.seq.Add(1)
-		b := strconv.AppendInt(line[:3], seq, 10)
-		b = append(b, '\n')
-		sent := s.now()
-		s.sentAt.Store(sent)
-		if _, err := c.stdin.Write(b); err != nil {
-			// The channel or the socket is gone: this heartbeat was never
-			// sent. Stop writing; readLoop reports the end. A dead socket is
-			// closed now so that it does.
-			s.sentAt.CompareAndSwap(sent, 0)
-			writing = false
-			if c.tc.firstErr() != nil {
-				c.tc.Close()
-			}
+		return true // one heartbeat outstanding at a time
+	}
+	if !s.writing {
+		return true
+	}
+	sent := s.now()
+	if !s.sentAt.CompareAndSwap(0, sent) {
+		return true // an echo or live's end decision moved it meanwhile
+	}
+	seq := s.seq.Add(1)
+	copy(line[:], "hb ")
+	b := strconv.AppendInt(line[:3], seq, 10)
+	b = append(b, '\n')
+	if _, err := s.c.stdin.Write(b); err != nil {
+		// The channel or the socket is gone: this heartbeat was never
+		// sent. Stop writing; readLoop reports the end. A dead socket is
+		// closed now so that it does.
+		s.sentAt.CompareAndSwap(sent, 0)
+		s.writing = false
+		if s.c.tc.firstErr() != nil {
+			s.c.tc.Close()
 		}
 	}
+	return true
 }
 
 // readLoop reads echoes until stdout ends, then waits for the session's
