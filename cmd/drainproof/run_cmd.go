@@ -105,7 +105,11 @@ func (o *runOptions) run(ctx context.Context) error {
 		return usagef("--out: %v", err)
 	}
 	if notRun != "" {
-		return o.notRun(s, prof, notRun)
+		name := o.cluster
+		if ex != nil {
+			name = ex.String()
+		}
+		return o.notRun(s, prof, name, notRun)
 	}
 	var (
 		acc         access.Cluster
@@ -167,13 +171,13 @@ func (o *runOptions) run(ctx context.Context) error {
 
 // notRun writes s's NOT RUN reports (why: what the preflight found missing) into --out and
 // returns the NOT RUN status (exit 3). No cluster was touched.
-func (o *runOptions) notRun(s *scenarios.Scenario, prof profile.Profile, why string) error {
+func (o *runOptions) notRun(s *scenarios.Scenario, prof profile.Profile, clusterName, why string) error {
 	res, err := run.NotRun(s, o.out, why, nil)
 	if err != nil {
 		return err
 	}
 	wd, _ := os.Getwd()
-	meta := run.Meta(s, prof.DataPlane(), res, o.cluster, reports.Reproduce(os.Args, wd))
+	meta := run.Meta(s, prof.DataPlane(), res, clusterName, reports.Reproduce(os.Args, wd))
 	if err := reports.WriteRun(o.out, meta, s.Expect, res.Verdict, res.Events); err != nil {
 		return err
 	}
@@ -214,8 +218,12 @@ func reportDirs(dirs []string) error {
 		for _, r := range rs {
 			v := r.Verdict
 			fmt.Printf("%s: %s %s drops=%d\n", dir, r.Run.Scenario, v.Outcome, v.Drops)
+			word := "incomplete"
+			if v.Outcome == verdict.NotRun {
+				word = "not run"
+			}
 			for _, why := range v.IncompleteReasons {
-				fmt.Printf("  - incomplete: %s\n", why)
+				fmt.Printf("  - %s: %s\n", word, why)
 			}
 			outcomes = append(outcomes, v.Outcome)
 		}
