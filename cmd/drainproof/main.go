@@ -6,7 +6,8 @@
 // twin's negative control did not hold), 2 bad usage or a setup error (the
 // message names the flag, file or field at fault), 3 the run is INCOMPLETE:
 // interrupted, cut short by --duration or a timeout, nothing disrupted or
-// nothing carried; verdict.json says why.
+// nothing carried; or NOT RUN (an image it needs cannot be had); verdict.json
+// says why.
 //
 // The command tree is spf13/cobra's (as kubectl's and kind's): help on stdout
 // with exit 0, `help CMD`, `completion bash|zsh|fish`, `version`. Every
@@ -42,7 +43,8 @@ const exitCodesHelp = `Exit status:
   1 FAIL (or CONTROL DID NOT HOLD for a known-bad twin)
   2 bad usage or a setup error (the message names the flag, file or field)
   3 INCOMPLETE: interrupted, --duration cut sessions short, nothing disrupted or
-    nothing carried; the run cannot be judged (verdict.json and summary.md say why)
+    nothing carried; the run cannot be judged (verdict.json and summary.md say why);
+    or NOT RUN: an image the run needs cannot be had (the preflight names it)
 `
 
 // usageError is bad command-line input: exit 2 with the message.

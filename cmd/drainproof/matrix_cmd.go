@@ -37,8 +37,17 @@ qualification report in DIR/<profile>@<version>/; DIR gets matrix.html, matrix.m
 (the same Markdown, for CI's job summary) and matrix.json: rows are scenarios, columns cells,
 each entry linking to its run. A cell that cannot run here (its node image cannot be built, its
 cluster not created) is NOT RUN with the reason, never a pass. Bad flags are refused before any
-cluster work. The exit status is 0 only when every cell came out as expected.`,
+cluster work. The exit status is 0 only when every cell came out as expected.
+
+Profile versions are columns: --istio-version 1.26.3,1.27.1 (or --profile-version
+istio=1.26.3,istio=1.27.1) replaces the istio cell of each Kubernetes version by one cell per
+release, istio-1.26.3@<k8s> and istio-1.27.1@<k8s>, each running the release's own images
+(pulled from --image-registry) instead of the air-gapped build. Before any cluster work a
+preflight checks every cell's images (a release's must resolve in their registry, a stand-in's
+source must be there); a cell whose images cannot be had is NOT RUN naming them, and a
+Kubernetes version none of whose cells can run gets no cluster.`,
 		Example: `  drainproof matrix --k8s v1.33.13,v1.35.4 --labels suite=smoke --out _out/matrix
+  drainproof matrix --k8s v1.33.13 --labels profile=istio --istio-version 1.26.3,1.27.1 --out _out/istio
   drainproof matrix --k8s v1.33.13 --labels disruption=drain-node --clusters dp-multi --out _out/m`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -59,6 +68,7 @@ cluster work. The exit status is 0 only when every cell came out as expected.`,
 	fs.BoolVar(&o.keep, "keep", false, "keep the clusters the matrix created (reused clusters are always kept)")
 	fs.IntVar(&o.parallel, "parallel", 1, "run up to `N` scenarios of a cell at once, each in its own namespace (drain-node scenarios always run alone)")
 	o.existing.register(fs)
+	o.rel.register(fs, true)
 	_ = cmd.MarkFlagDirname("out")
 	return cmd
 }
@@ -71,6 +81,7 @@ type matrixOptions struct {
 	kindFlags           []string // --k8s, --clusters, --cluster-prefix as given
 	existing            existingFlags
 	ex                  *access.Existing // --kubeconfig's cluster, nil for kind
+	rel                 releaseFlags
 }
 
 func (o *matrixOptions) run(ctx context.Context) error {
@@ -100,12 +111,16 @@ func (o *matrixOptions) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	plan, err := planMatrix(cat, o.k8s, o.labels, o.clusters, o.prefix)
+	plan, err := planMatrix(cat, o.k8s, o.labels, o.clusters, o.prefix, &o.rel)
 	if err != nil {
 		return err
 	}
 	if ex != nil {
 		plan.onExisting(ex.Context)
+	}
+	notRun, err := preflightCells(ctx, plan)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return usagef("--out: %v", err)
@@ -114,7 +129,7 @@ func (o *matrixOptions) run(ctx context.Context) error {
 	wd, _ := os.Getwd()
 	m := reports.MatrixReport{Labels: o.labels, Scenarios: plan.scenarioNames(), Reproduce: strings.Join(reports.Reproduce(os.Args, wd), " ")}
 	for _, v := range plan.Versions {
-		m.Cells = append(m.Cells, o.runVersion(ctx, plan, v)...)
+		m.Cells = append(m.Cells, o.runVersion(ctx, plan, v, notRun)...)
 		if ctx.Err() != nil {
 			break
 		}
@@ -133,16 +148,51 @@ func (o *matrixOptions) run(ctx context.Context) error {
 	return nil
 }
 
+// preflightCells checks, before any cluster work, that each cell's images can be had (once
+// per profile and release): cell name → why it is NOT RUN.
+func preflightCells(ctx context.Context, plan *matrixPlan) (map[string]string, error) {
+	out, byRelease := map[string]string{}, map[string]string{}
+	for _, v := range plan.Versions {
+		for _, c := range v.Cells {
+			key := c.Profile + "@" + c.Version
+			why, done := byRelease[key]
+			if !done {
+				p, err := c.Selection.Profile(c.Profile)
+				if err != nil {
+					return nil, err
+				}
+				if why, err = preflight(ctx, p); err != nil {
+					return nil, err
+				}
+				byRelease[key] = why
+			}
+			if why != "" {
+				out[c.Name] = "preflight: " + why
+			}
+		}
+	}
+	return out, nil
+}
+
 // runVersion makes (or reuses) the version's cluster and runs its cells; a cluster that cannot
-// be had makes every cell of the version NOT RUN with the reason.
-func (o *matrixOptions) runVersion(ctx context.Context, plan *matrixPlan, v matrixVersion) []reports.MatrixCell {
+// be had makes every cell of the version NOT RUN with the reason, and a version none of whose
+// cells passed the preflight gets no cluster.
+func (o *matrixOptions) runVersion(ctx context.Context, plan *matrixPlan, v matrixVersion, preflightNotRun map[string]string) []reports.MatrixCell {
 	cells := make([]reports.MatrixCell, len(v.Cells))
+	runnable := false
 	for i, c := range v.Cells {
-		cells[i] = reports.MatrixCell{Name: c.Name, Profile: c.Profile, Kubernetes: v.Kubernetes, Cluster: v.Cluster, Dir: c.Name}
+		cells[i] = reports.MatrixCell{Name: c.Name, Profile: c.Profile, Kubernetes: v.Kubernetes, Cluster: v.Cluster, Dir: c.Name,
+			NotRun: preflightNotRun[c.Name]}
+		runnable = runnable || cells[i].NotRun == ""
+	}
+	if !runnable {
+		return cells
 	}
 	notRun := func(reason string) []reports.MatrixCell {
 		for i := range cells {
-			cells[i].NotRun = reason
+			if cells[i].NotRun == "" { // a preflight's reason stays
+				cells[i].NotRun = reason
+			}
 		}
 		return cells
 	}
@@ -152,7 +202,9 @@ func (o *matrixOptions) runVersion(ctx context.Context, plan *matrixPlan, v matr
 			return notRun(err.Error())
 		}
 		for i, cp := range v.Cells {
-			cells[i] = o.runCell(ctx, o.ex, base, "", v, cp, cells[i])
+			if cells[i].NotRun == "" {
+				cells[i] = o.runCell(ctx, o.ex, base, "", v, cp, cells[i])
+			}
 		}
 		return cells
 	}
@@ -169,7 +221,9 @@ func (o *matrixOptions) runVersion(ctx context.Context, plan *matrixPlan, v matr
 		}()
 	}
 	for i, cp := range v.Cells {
-		cells[i] = o.runCell(ctx, c, profile.BaseTable(imgs), imgs.NodeImageName(), v, cp, cells[i])
+		if cells[i].NotRun == "" {
+			cells[i] = o.runCell(ctx, c, profile.BaseTable(imgs), imgs.NodeImageName(), v, cp, cells[i])
+		}
 	}
 	return cells
 }
@@ -187,7 +241,27 @@ func (o *matrixOptions) runCell(ctx context.Context, c access.Cluster, base map[
 		runFlags = o.ex.Flags()
 		header.Reproduce = strings.Join(append(append([]string{"drainproof", "matrix", "--labels", o.labels}, runFlags...), "--out", o.out), " ")
 	}
-	ready, err := profile.Ensure(ctx, c, cp.Profile, base, os.Stderr)
+	if cp.Version != "" {
+		if o.ex == nil {
+			header.Mode = "registry"
+		}
+		if header.Versions == nil {
+			header.Versions = map[string]string{}
+		}
+		header.Versions[cp.Profile] = cp.Version
+		rel := []string{"--profile-version", cp.Profile + "=" + cp.Version}
+		if o.rel.hub != "" {
+			rel = append(rel, "--image-registry", o.rel.hub)
+		}
+		header.Reproduce += " " + strings.Join(rel, " ")
+		runFlags = append(runFlags, rel...)
+	}
+	prof, err := cp.Selection.Profile(cp.Profile)
+	if err != nil {
+		cell.NotRun = fmt.Sprintf("profile %s: %v", cp.Profile, err)
+		return cell
+	}
+	ready, err := profile.Ensure(ctx, c, prof, base, os.Stderr)
 	if err != nil {
 		cell.NotRun = fmt.Sprintf("profile %s: %v", cp.Profile, err)
 		return cell

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/drainproof/drainproof/internal/cluster"
+	"github.com/drainproof/drainproof/internal/profile"
 	"github.com/drainproof/drainproof/scenarios"
 )
 
@@ -25,8 +26,12 @@ type matrixVersion struct {
 }
 
 type matrixCellPlan struct {
-	Name, Profile string // "manifests@v1.35.4", "manifests"
-	Scenarios     []*scenarios.Scenario
+	Name, Profile string // "manifests@v1.35.4", "manifests"; "istio-1.26.3@v1.35.4", "istio" at a release
+	// Version is the profile's upstream release of this cell (registry mode), "" when it is
+	// built here; Selection is the cell's whole selection.
+	Version   string
+	Selection profile.Selection
+	Scenarios []*scenarios.Scenario
 }
 
 var (
@@ -36,8 +41,11 @@ var (
 
 // planMatrix checks the flags and returns the plan. Every error names its flag: an unknown
 // version format or a minor no node image is known for (--k8s), a malformed or empty selection
-// (--labels), cluster names that do not match the versions (--clusters).
-func planMatrix(cat *scenarios.Catalog, k8s []string, labels string, clusters []string, prefix string) (*matrixPlan, error) {
+// (--labels), cluster names that do not match the versions (--clusters), a profile version
+// that is not a version, names an unknown profile or one no selected scenario has
+// (--profile-version, --istio-version). A profile with versions makes one cell per version
+// (each a column of the matrix) instead of its air-gapped cell.
+func planMatrix(cat *scenarios.Catalog, k8s []string, labels string, clusters []string, prefix string, rel *releaseFlags) (*matrixPlan, error) {
 	if len(k8s) == 0 {
 		return nil, usagef("--k8s: give one or more Kubernetes versions, e.g. --k8s %s", cluster.DefaultKubernetes)
 	}
@@ -71,6 +79,15 @@ func planMatrix(cat *scenarios.Catalog, k8s []string, labels string, clusters []
 		}
 	}
 	slices.Sort(profiles)
+	versions, from, err := rel.parsed()
+	if err != nil {
+		return nil, err
+	}
+	for prof := range versions {
+		if !slices.Contains(profiles, prof) {
+			return nil, usagef("%s: no scenario of profile %s matches --labels %q", from[prof], prof, labels)
+		}
+	}
 	p := &matrixPlan{Labels: labels, Nodes: scenarios.NodesFor(selected)}
 	for i, v := range k8s {
 		name := prefix + "-" + strings.ReplaceAll(strings.TrimPrefix(v, "v"), ".", "-")
@@ -79,13 +96,23 @@ func planMatrix(cat *scenarios.Catalog, k8s []string, labels string, clusters []
 		}
 		mv := matrixVersion{Kubernetes: v, Cluster: name}
 		for _, prof := range profiles {
-			c := matrixCellPlan{Name: prof + "@" + v, Profile: prof}
-			for _, s := range selected {
-				if s.ProfileName() == prof {
-					c.Scenarios = append(c.Scenarios, s)
-				}
+			releases := versions[prof]
+			if len(releases) == 0 {
+				releases = []string{""} // built here
 			}
-			mv.Cells = append(mv.Cells, c)
+			for _, rv := range releases {
+				c := matrixCellPlan{Name: prof + "@" + v, Profile: prof, Version: rv}
+				if rv != "" {
+					c.Name = prof + "-" + rv + "@" + v
+					c.Selection = profile.Selection{Versions: map[string]string{prof: rv}, Hub: rel.hub}
+				}
+				for _, s := range selected {
+					if s.ProfileName() == prof {
+						c.Scenarios = append(c.Scenarios, s)
+					}
+				}
+				mv.Cells = append(mv.Cells, c)
+			}
 		}
 		p.Versions = append(p.Versions, mv)
 	}
@@ -129,6 +156,9 @@ func (p *matrixPlan) onExisting(context string) {
 	dir := regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(context, "-") // a cell is a directory
 	for i := range v.Cells {
 		v.Cells[i].Name = v.Cells[i].Profile + "@" + dir
+		if ver := v.Cells[i].Version; ver != "" {
+			v.Cells[i].Name = v.Cells[i].Profile + "-" + ver + "@" + dir
+		}
 	}
 	p.Versions = []matrixVersion{v}
 }

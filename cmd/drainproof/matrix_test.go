@@ -17,7 +17,7 @@ func builtin(t *testing.T) *scenarios.Catalog {
 }
 
 func TestPlanMatrixOneClusterPerVersionOneCellPerProfile(t *testing.T) {
-	p, err := planMatrix(builtin(t), []string{"v1.33.13", "v1.35.4"}, "gateway=haproxy", nil, "drainproof-matrix")
+	p, err := planMatrix(builtin(t), []string{"v1.33.13", "v1.35.4"}, "gateway=haproxy", nil, "drainproof-matrix", &releaseFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestPlanMatrixOneClusterPerVersionOneCellPerProfile(t *testing.T) {
 			t.Errorf("rows lack %s: %v", want, names)
 		}
 	}
-	p, err = planMatrix(builtin(t), []string{"v1.33.13"}, "suite=smoke", []string{"dp-multi"}, "x")
+	p, err = planMatrix(builtin(t), []string{"v1.33.13"}, "suite=smoke", []string{"dp-multi"}, "x", &releaseFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestPlanMatrixRefusesBadInput(t *testing.T) {
 		{[]string{"v1.33.13"}, "suite in (smoke", nil, "--labels:"},
 		{[]string{"v1.33.13", "v1.35.4"}, "suite=smoke", []string{"dp-multi"}, "--clusters: 1 names for 2 Kubernetes versions"},
 	} {
-		_, err := planMatrix(cat, c.k8s, c.labels, c.clusters, "p")
+		_, err := planMatrix(cat, c.k8s, c.labels, c.clusters, "p", &releaseFlags{})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("planMatrix(%v, %q, %v) = %v; want %q", c.k8s, c.labels, c.clusters, err, c.want)
 		}

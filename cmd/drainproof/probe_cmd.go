@@ -271,8 +271,15 @@ func printVerdict(v verdict.Verdict, out string) {
 	if o := v.Outbound; o != nil {
 		fmt.Printf("  outbound calls: %d, %d inside a drain window, %d of them succeeded (%.3f)\n", o.Calls, o.InWindow, o.Succeeded, o.Ratio)
 	}
+	why := "incomplete"
+	if v.Outcome == verdict.NotRun {
+		why = "not run"
+	}
 	for _, r := range v.IncompleteReasons {
-		fmt.Printf("  - incomplete: %s\n", r)
+		fmt.Printf("  - %s: %s\n", why, r)
+	}
+	if v.Outcome == verdict.NotRun {
+		return // nothing ran: no check says anything
 	}
 	// One line per failed check; a drop is one row: its pod's line, never
 	// once per connection (report.html and summary.md fold the detail).

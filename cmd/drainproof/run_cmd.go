@@ -31,10 +31,18 @@ through its disruption, and judge the run. Reports go to --out.
 With --kubeconfig the run uses that cluster instead and makes no kind call at all: the images are
 pushed to --registry (which the cluster's nodes must be able to pull from), probes reach a Service
 through its LoadBalancer address, else a node's ExternalIP/InternalIP and its NodePort, and the
-run cleans up what it made (its namespace), as on kind.`,
+run cleans up what it made (its namespace), as on kind.
+
+With --istio-version (or --profile-version PROFILE=VERSION) the scenario's profile runs at that
+upstream release: its own images (Istio's pilot and proxyv2: real Envoy), pulled by the nodes
+from --image-registry, nothing built. Before any cluster work a preflight checks that every
+image the run needs can be had (the release's images resolve in their registry; the L4 Envoy
+stand-in's source is there for an air-gapped profile); when one cannot, the run is NOT RUN
+(exit 3) naming the missing images, with its reports in --out and no cluster made.`,
 		Example: `  drainproof run --scenario gateway-rollout-ssh --out _out/r1
   drainproof run --scenario ./my-scenario.yaml --out _out/r2 --air-gapped --cluster ci
-  drainproof run --scenario gateway-rollout-ssh --out _out/r3 --kubeconfig ~/.kube/config --context prod-eu --registry registry.example.com/drainproof`,
+  drainproof run --scenario gateway-rollout-ssh --out _out/r3 --kubeconfig ~/.kube/config --context prod-eu --registry registry.example.com/drainproof
+  drainproof run --scenario istio-ssh-exit-on-zero --istio-version 1.26.3 --image-registry mirror.example:5000/istio --out _out/r4`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.clusterSet = cmd.Flags().Changed("cluster")
@@ -48,6 +56,7 @@ run cleans up what it made (its namespace), as on kind.`,
 	fs.StringVar(&o.cluster, "cluster", cluster.DefaultName, "kind cluster to use; created when missing and left for reuse")
 	fs.BoolVar(&o.keep, "keep", false, "leave the run's namespace (and a cluster whose creation failed) for inspection")
 	o.existing.register(fs)
+	o.rel.register(fs, false)
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
 	_ = cmd.MarkFlagDirname("out")
 	return cmd
@@ -58,6 +67,7 @@ type runOptions struct {
 	airGapped, keep   bool
 	clusterSet        bool // --cluster given
 	existing          existingFlags
+	rel               releaseFlags
 }
 
 func (o *runOptions) run(ctx context.Context) error {
@@ -75,12 +85,31 @@ func (o *runOptions) run(ctx context.Context) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	sel, err := o.rel.forRun(s.ProfileName())
+	if err != nil {
+		return err
+	}
+	prof, err := sel.Profile(s.Profile)
+	if err != nil {
+		return err
+	}
 	ex, err := o.existing.access(o.clusterSet, o.airGapped)
+	if err != nil {
+		return err
+	}
+	notRun, err := preflight(ctx, prof)
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return usagef("--out: %v", err)
+	}
+	if notRun != "" {
+		name := o.cluster
+		if ex != nil {
+			name = ex.String()
+		}
+		return o.notRun(s, prof, name, notRun)
 	}
 	var (
 		acc         access.Cluster
@@ -102,7 +131,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		}
 		acc, kind, base, nodeImage, clusterName = c, c, profile.BaseTable(imgs), imgs.NodeImageName(), c.Name
 	}
-	ready, err := profile.EnsureScenario(ctx, acc, s, base, os.Stderr)
+	ready, err := profile.EnsureScenario(ctx, acc, s, sel, base, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -144,6 +173,26 @@ func (o *runOptions) run(ctx context.Context) error {
 	return outcomeError(res.Verdict.Outcome)
 }
 
+// notRun writes s's NOT RUN reports (why: what the preflight found missing) into --out and
+// returns the NOT RUN status (exit 3). No cluster was touched.
+func (o *runOptions) notRun(s *scenarios.Scenario, prof profile.Profile, clusterName, why string) error {
+	res, err := run.NotRun(s, o.out, why, nil)
+	if err != nil {
+		return err
+	}
+	wd, _ := os.Getwd()
+	meta := run.Meta(s, prof.DataPlane(), res, clusterName, reports.Reproduce(os.Args, wd))
+	if err := reports.WriteRun(o.out, meta, s.Expect, res.Verdict, res.Events); err != nil {
+		return err
+	}
+	if err := reports.AppendStepSummary(o.out); err != nil {
+		return err
+	}
+	printVerdict(res.Verdict, o.out)
+	fmt.Fprintf(os.Stderr, "%s%s: %s: %s\n", errorPrefix, s.Name, verdict.NotRun, why)
+	return outcomeError(res.Verdict.Outcome)
+}
+
 func newReportCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "report DIR...",
@@ -173,8 +222,12 @@ func reportDirs(dirs []string) error {
 		for _, r := range rs {
 			v := r.Verdict
 			fmt.Printf("%s: %s %s drops=%d\n", dir, r.Run.Scenario, v.Outcome, v.Drops)
+			word := "incomplete"
+			if v.Outcome == verdict.NotRun {
+				word = "not run"
+			}
 			for _, why := range v.IncompleteReasons {
-				fmt.Printf("  - incomplete: %s\n", why)
+				fmt.Printf("  - %s: %s\n", word, why)
 			}
 			outcomes = append(outcomes, v.Outcome)
 		}

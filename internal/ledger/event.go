@@ -45,6 +45,11 @@ const (
 	// a probe never established, a torn ledger line); Error says why. Any
 	// such event makes the verdict's outcome INCOMPLETE.
 	Incomplete Kind = "incomplete"
+	// NotRun says the run never started: something it needs cannot be had
+	// here (an image no registry serves, a stand-in whose source is
+	// missing); Error names it. Such a ledger's outcome is NOT RUN, never a
+	// pass and never a failure of the system under test.
+	NotRun Kind = "not-run"
 )
 
 // Resolution is the precision of event times in a ledger file.

@@ -34,17 +34,16 @@ type ensureOnce struct {
 
 // Ensure builds the profile's images, delivers them to c's nodes (loaded into
 // kind nodes, pushed to a registry for an existing cluster: see
-// internal/access) and installs the profile, once per cluster per process.
-// base is the run's base image table (fixtures, gateway, already delivered).
-func Ensure(ctx context.Context, c access.Cluster, name string, base map[string]string, log io.Writer) (*Ready, error) {
-	p, err := Get(name)
-	if err != nil {
-		return nil, err
-	}
+// internal/access) and installs the profile, once per cluster per process (per
+// release, for a profile at an upstream release: see Selection). base is the
+// run's base image table (fixtures, gateway, already delivered). Images with
+// no archive (a release's upstream images) are not delivered: the nodes pull
+// them from where they are.
+func Ensure(ctx context.Context, c access.Cluster, p Profile, base map[string]string, log io.Writer) (*Ready, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	v, _ := ensured.LoadOrStore(c.Key()+"/"+p.Name(), &ensureOnce{})
+	v, _ := ensured.LoadOrStore(ensureKey(c.Key(), p), &ensureOnce{})
 	once := v.(*ensureOnce)
 	once.mu.Lock()
 	defer once.mu.Unlock()
@@ -60,6 +59,10 @@ func Ensure(ctx context.Context, c access.Cluster, name string, base map[string]
 	for n, b := range built {
 		if _, clash := r.Images[n]; clash {
 			return nil, fmt.Errorf("profile %s: image %q shadows a base image", p.Name(), n)
+		}
+		if b.Archive == "" {
+			r.Images[n] = b.Ref // a release's image: pulled by the nodes
+			continue
 		}
 		t := time.Now()
 		ref, err := c.Deliver(ctx, b)

@@ -53,3 +53,8 @@ func needImage(images map[string]string, name string) error {
 	}
 	return nil
 }
+
+// Preflight: the image is the L4 Envoy stand-in's, built from its source here.
+func (envoyProfile) Preflight(_ context.Context, o image.Options) []Missing {
+	return standInPreflight(o, "envoy", "envoy (built here)")
+}

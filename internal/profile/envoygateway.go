@@ -51,3 +51,8 @@ func (*envoyGatewayProfile) DataPlane() DataPlane {
 	return DataPlane{Proxy: envoygateway.DataPlaneStandIn + " behind the real Envoy Gateway controller and shutdown manager", StandIn: true,
 		Version: "Envoy Gateway " + envoygateway.Version + " (" + envoygateway.Module + ")", NotCarried: envoygateway.NotCarried}
 }
+
+// Preflight: the envoy-gateway-proxy image carries the L4 Envoy stand-in, built from its source here.
+func (*envoyGatewayProfile) Preflight(_ context.Context, o image.Options) []Missing {
+	return standInPreflight(o, "envoy-gateway-proxy", "envoy-gateway-proxy (built here)")
+}

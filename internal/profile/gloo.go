@@ -43,3 +43,8 @@ func (glooProfile) DataPlane() DataPlane {
 	return DataPlane{Proxy: standin.DataPlane + " as gloo's gateway-proxy (gloo-shaped manifests, not an install of gloo)", StandIn: true,
 		Version: envoy.StandInFor(GlooUpstream) + "; gateway-proxy shaped after gloo's Helm chart (install/helm/gloo)"}
 }
+
+// Preflight: the image is the L4 Envoy stand-in's, built from its source here.
+func (glooProfile) Preflight(_ context.Context, o image.Options) []Missing {
+	return standInPreflight(o, GlooImage, GlooImage+" (built here)")
+}

@@ -64,8 +64,20 @@ func (p *istioProfile) Charts(ctx context.Context) (map[string]scenarios.Chart, 
 			return nil, err
 		}
 	}
-	return map[string]scenarios.Chart{istio.GatewayChartName: istio.GatewayChart(dir)}, nil
+	return map[string]scenarios.Chart{istio.GatewayChartName: istio.GatewayChart(&istio.Built{ModuleDir: dir})}, nil
 }
+
+// Preflight: the istio-proxy image carries the L4 Envoy stand-in, built from its source here.
+func (*istioProfile) Preflight(_ context.Context, o image.Options) []Missing {
+	return standInPreflight(o, "istio-proxy", istio.ProxyRepo+" (built here)")
+}
+
+// AtRelease is registry mode: the release's own images (see istioRelease).
+func (*istioProfile) AtRelease(version, hub string) Profile {
+	return &istioRelease{rel: istio.Release{Version: version, Hub: hub}}
+}
+
+func (*istioProfile) DefaultHub() string { return istio.DefaultHub }
 
 func (*istioProfile) DataPlane() DataPlane {
 	return DataPlane{Proxy: istio.DataPlaneStandIn + " behind real pilot-agent and istiod", StandIn: true,

@@ -24,13 +24,17 @@ type gatewayOnce struct {
 	ref string
 }
 
-// EnsureScenario is Ensure for s's profile plus the gateway images s names
+// EnsureScenario is Ensure for s's profile (as sel selects it) plus the gateway images s names
 // (its images field: gateways built from Go modules), each built and delivered
 // to c's nodes once per cluster. The returned image table and data plane
 // are s's: the profile's, with the gateways' images and, when s names a
 // gateway, the gateway as the data plane.
-func EnsureScenario(ctx context.Context, c access.Cluster, s *scenarios.Scenario, base map[string]string, log io.Writer) (*Ready, error) {
-	r, err := Ensure(ctx, c, s.Profile, base, log)
+func EnsureScenario(ctx context.Context, c access.Cluster, s *scenarios.Scenario, sel Selection, base map[string]string, log io.Writer) (*Ready, error) {
+	p, err := sel.Profile(s.Profile)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Ensure(ctx, c, p, base, log)
 	if err != nil || len(s.Images) == 0 {
 		return r, err
 	}

@@ -33,6 +33,7 @@ type runView struct {
 	Outcome     verdict.Outcome
 	OK          bool
 	Incomplete  []string
+	NotRun      bool // the outcome is NOT RUN: Incomplete says what could not be had
 	Description string
 	Meta        [][2]string
 	Env         [][2]string
@@ -84,7 +85,7 @@ func runID(i int) string { return "run-" + strconv.Itoa(i) }
 
 func htmlRun(i int, r Result, dir string) runView {
 	v := r.Verdict
-	rv := runView{ID: runID(i), Name: runName(r), Outcome: v.Outcome, StandIn: StandInSuffix(r), OK: v.Outcome.OK(), Incomplete: v.IncompleteReasons,
+	rv := runView{ID: runID(i), Name: runName(r), Outcome: v.Outcome, StandIn: StandInSuffix(r), OK: v.Outcome.OK(), Incomplete: v.IncompleteReasons, NotRun: v.Outcome == verdict.NotRun,
 		Description: r.Run.Description, Counts: v, Timelines: timelineViews(r), Env: r.Run.Env.rows()}
 	for _, kv := range [][2]string{
 		{"known-bad twin of", r.Run.TwinOf}, {"profile", r.Run.Profile}, {"data plane", dataPlaneText(r.Run.DataPlane)},
@@ -210,7 +211,7 @@ svg.timeline{border:1px solid #ddd;background:#fff}.note{color:#666}details tabl
 {{define "run"}}<section class="run" id="{{.ID}}">
 <h2>{{.Name}} — <span class="{{if .OK}}ok{{else}}bad{{end}}">{{.Outcome}}</span>{{.StandIn}}</h2>
 {{- if .Incomplete}}
-<p class="bad">INCOMPLETE: this run cannot be judged, whatever its checks say:</p>
+<p class="bad">{{if .NotRun}}NOT RUN: this scenario could not be run here, nothing was judged:{{else}}INCOMPLETE: this run cannot be judged, whatever its checks say:{{end}}</p>
 <ul>{{range .Incomplete}}<li>{{.}}</li>{{end}}</ul>
 {{- end}}
 {{- if .Description}}

@@ -151,7 +151,11 @@ func junitSuiteOf(r Result) junitSuite {
 		case j.pass:
 			c.SystemOut = strings.TrimRight(j.message+"\n"+j.body, "\n")
 		case j.check == verdict.CheckComplete:
-			c.Error = &junitFailure{Message: j.message, Type: "incomplete", Body: j.body}
+			typ := "incomplete"
+			if r.Verdict.Outcome == verdict.NotRun {
+				typ = "not-run"
+			}
+			c.Error = &junitFailure{Message: j.message, Type: typ, Body: j.body}
 			s.Errors++
 		case incomplete:
 			c.Skipped = &junitSkipped{Message: "not judged: the run is incomplete"}

@@ -46,7 +46,11 @@ func markdownRun(b *strings.Builder, r Result, h string) {
 	v := r.Verdict
 	fmt.Fprintf(b, "%s drainproof: %s — %s%s\n\n", h, runName(r), OutcomeOf(r).Word, StandInSuffix(r))
 	if rs := v.IncompleteReasons; len(rs) > 0 {
-		b.WriteString("**INCOMPLETE**: this run cannot be judged, whatever its checks say:\n\n")
+		if v.Outcome == verdict.NotRun {
+			b.WriteString("**NOT RUN**: this scenario could not be run here, nothing was judged:\n\n")
+		} else {
+			b.WriteString("**INCOMPLETE**: this run cannot be judged, whatever its checks say:\n\n")
+		}
 		for _, reason := range rs {
 			fmt.Fprintf(b, "- %s\n", reason)
 		}
@@ -174,6 +178,8 @@ func passWord(r Result, f verdict.Finding) string {
 	switch {
 	case f.Pass:
 		return "pass"
+	case f.Check == verdict.CheckComplete && r.Verdict.Outcome == verdict.NotRun:
+		return "**NOT RUN**"
 	case f.Check == verdict.CheckComplete:
 		return "**INCOMPLETE**"
 	case r.Verdict.Outcome == verdict.Incomplete:

@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // Registry is a real OCI registry (go-containerregistry's pkg/registry,
@@ -99,4 +102,22 @@ func KindNetworkGateway(t testing.TB) string {
 	}
 	t.Fatalf("docker network kind has no IPv4 gateway: %s", out)
 	return ""
+}
+
+// PushImage pushes a small random image (one 1 KiB layer) as ref, e.g.
+// 127.0.0.1:PORT/istio/pilot:1.26.3 (plain HTTP: go-containerregistry treats
+// loopback registries as insecure).
+func PushImage(t testing.TB, ref string) {
+	t.Helper()
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := random.Image(1024, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img); err != nil {
+		t.Fatalf("push %s: %v", ref, err)
+	}
 }

@@ -35,7 +35,7 @@ import (
 // recorded", so a reader knows nothing in the ledger shows a disruption.
 
 // incompleteReasons are the ledger's own statements that the run could not
-// be judged (ledger.Incomplete events, recorded by whoever knew: the run
+// be judged (ledger.NotRun and ledger.Incomplete events, recorded by whoever knew: the run
 // engine on interruption, the ledger reader on a torn line), plus what the
 // events themselves show (nothing recorded at all).
 func incompleteReasons(evs []ledger.Event) []string {
@@ -44,7 +44,7 @@ func incompleteReasons(evs []ledger.Event) []string {
 		return []string{"the ledger holds no events"}
 	}
 	for _, e := range evs {
-		if e.Kind == ledger.Incomplete {
+		if e.Kind == ledger.Incomplete || e.Kind == ledger.NotRun {
 			r := e.Error
 			if r == "" {
 				r = fmt.Sprintf("incomplete (event %d)", e.Seq)
@@ -59,7 +59,7 @@ func incompleteReasons(evs []ledger.Event) []string {
 // "complete") and the reasons the run is incomplete (nil when complete).
 func checkComplete(ix *index, metrics map[string]*PodMetrics, tl Timeline) (Finding, []string) {
 	reasons := incompleteReasons(ix.events)
-	evidence := kindEvents(ix.events, ledger.Incomplete)
+	evidence := append(kindEvents(ix.events, ledger.NotRun), kindEvents(ix.events, ledger.Incomplete)...)
 	reasons = append(reasons, neverEstablished(ix.events)...)
 
 	starts := kindEvents(ix.events, ledger.DisruptionStart)
@@ -104,6 +104,8 @@ func checkComplete(ix *index, metrics map[string]*PodMetrics, tl Timeline) (Find
 	sortEvents(evidence)
 	f := Finding{Check: CheckComplete, Pass: len(reasons) == 0, Evidence: capEvents(evidence)}
 	switch {
+	case len(kindEvents(ix.events, ledger.NotRun)) > 0:
+		f.Message = "not run: " + strings.Join(reasons, "; ")
 	case len(reasons) > 0:
 		f.Message = "incomplete: " + strings.Join(reasons, "; ")
 	case len(starts) == 0:

@@ -14,7 +14,9 @@ const (
 	// Incomplete: the run cannot tell (interrupted, nothing disrupted, nothing
 	// carried, torn or empty ledger). Never a pass, never a twin's failure.
 	Incomplete Outcome = "INCOMPLETE"
-	NotRun     Outcome = "NOT RUN" // could not be run here (the reason says why)
+	// NotRun: the run never started, something it needs cannot be had here
+	// (a ledger.NotRun event; IncompleteReasons say what). Never a pass.
+	NotRun Outcome = "NOT RUN"
 )
 
 // OK says whether a suite is green for this outcome.

@@ -15,7 +15,8 @@ const EvidenceCap = 20
 type Verdict struct {
 	// Outcome is the headline (see Outcome); only it decides green or red.
 	Outcome Outcome `json:"outcome"`
-	// IncompleteReasons say why the outcome is INCOMPLETE (empty otherwise).
+	// IncompleteReasons say why the outcome is INCOMPLETE or NOT RUN (empty
+	// otherwise).
 	IncompleteReasons []string `json:"incompleteReasons,omitempty"`
 	// Pass is true when every check passed, the run's completeness included:
 	// the system drained cleanly. For a known-bad twin Pass is expected to be
@@ -174,6 +175,9 @@ func Evaluate(exp Expect, events []ledger.Event) Verdict {
 	v.Findings = fs
 	v.IncompleteReasons = reasons
 	v.Outcome = outcomeOf(v)
+	if len(kindEvents(evs, ledger.NotRun)) > 0 {
+		v.Outcome = NotRun // the run never started: its reasons are the ledger's not-run events
+	}
 	for _, name := range ix.podNames {
 		v.Pods = append(v.Pods, *metrics[name])
 	}

@@ -61,6 +61,9 @@ func NewEnv(name string, opts ...Option) *Env {
 // Setup is the suite's e2e-framework Setup step: images built or reused from
 // the cache, the cluster created or reused, images loaded into its nodes.
 func (e *Env) Setup(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	if _, err := e.opts.selection(); err != nil {
+		return ctx, err // bad input, before any cluster work
+	}
 	e.Reports = e.opts.out
 	if e.Reports == "" {
 		base := os.Getenv("DRAINPROOF_OUT")
@@ -179,8 +182,8 @@ func (e *Env) record(s *scenarios.Scenario, meta reports.Run, res *run.Result) {
 // ensureProfile makes s's profile ready on the suite's cluster (once per profile:
 // images built and loaded, control plane installed), and the gateway images s
 // names (once per gateway), and returns the run's image table, charts and data plane.
-func (e *Env) ensureProfile(ctx context.Context, s *scenarios.Scenario) (*profile.Ready, error) {
-	r, err := profile.EnsureScenario(ctx, e.access, s, e.Base, os.Stderr)
+func (e *Env) ensureProfile(ctx context.Context, s *scenarios.Scenario, sel profile.Selection) (*profile.Ready, error) {
+	r, err := profile.EnsureScenario(ctx, e.access, s, sel, e.Base, os.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -189,18 +192,25 @@ func (e *Env) ensureProfile(ctx context.Context, s *scenarios.Scenario) (*profil
 
 // meta describes a run for reports; its reproduce line is the `drainproof
 // run` that does the same on the same cluster, writing where the suite did.
-func (e *Env) meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result, dir string) reports.Run {
+func (e *Env) meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result, dir string, sel profile.Selection) reports.Run {
 	wd, _ := os.Getwd()
 	out := reports.Reproduce([]string{"", dir}, wd)[1]
+	var rel []string // the profile's release (registry mode), as run's flags
+	if v := sel.Versions[s.ProfileName()]; v != "" {
+		rel = append(rel, "--profile-version", s.ProfileName()+"="+v)
+		if sel.Hub != "" {
+			rel = append(rel, "--image-registry", sel.Hub)
+		}
+	}
 	if ex := e.existing; ex != nil {
-		cmd := append([]string{"drainproof", "run", "--scenario", s.Name}, ex.Flags()...)
+		cmd := append(append([]string{"drainproof", "run", "--scenario", s.Name}, ex.Flags()...), rel...)
 		return run.Meta(s, dp, res, ex.String(), append(cmd, "--out", out))
 	}
 	cmd := []string{"drainproof", "run", "--scenario", s.Name, "--cluster", e.opts.cluster, "--out", out}
 	if e.opts.airGapped {
 		cmd = append(cmd, "--air-gapped")
 	}
-	return run.Meta(s, dp, res, e.opts.cluster, cmd)
+	return run.Meta(s, dp, res, e.opts.cluster, append(cmd, rel...))
 }
 
 // qualificationHeader says what this suite qualified, on which images.
@@ -235,8 +245,20 @@ func (e *Env) qualificationHeader(results []reports.Result) reports.Qualificatio
 			catalog = append(catalog, n)
 		}
 	}
+	var versions map[string]string
+	for prof, v := range e.opts.versions {
+		if profiles[prof] {
+			if versions == nil {
+				versions = map[string]string{}
+			}
+			versions[prof] = v // a profile at an upstream release (registry mode)
+			if e.existing == nil {
+				mode = "registry"
+			}
+		}
+	}
 	return reports.QualificationReport{
-		Profile: strings.Join(names, ","), Mode: mode, Cluster: clusterName, Catalog: catalog,
+		Profile: strings.Join(names, ","), Mode: mode, Cluster: clusterName, Catalog: catalog, Versions: versions,
 		Reproduce: reproduce,
 	}
 }

@@ -5,9 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"strings"
 
 	"github.com/drainproof/drainproof/internal/access"
 	"github.com/drainproof/drainproof/internal/cluster"
+	"github.com/drainproof/drainproof/internal/profile"
 )
 
 // Option configures Run and NewEnv. The set is sealed: only this package's
@@ -26,6 +29,10 @@ type options struct {
 	out                     string
 	log                     io.Writer
 	flags                   *flag.FlagSet // flags registered by WithFlags, read when used
+	// versions: profile → upstream release (registry mode); hub serves their images.
+	versions   map[string]string
+	hub        string
+	badRelease error // the first invalid WithProfileVersion/WithImageRegistry (or flag), reported by Setup and Run
 }
 
 type optionFunc func(*options)
@@ -110,7 +117,54 @@ func WithOut(dir string) Option { return optionFunc(func(o *options) { o.out = d
 // WithLog receives progress lines (default: discarded).
 func WithLog(w io.Writer) Option { return optionFunc(func(o *options) { o.log = w }) }
 
-// WithFlags registers -cluster, -air-gapped, -keep and -reports on fs, with
+// WithProfileVersion runs profile's scenarios at an upstream release: the
+// release's own images (for istio, <hub>/pilot:version and <hub>/proxyv2:version:
+// real istiod, pilot-agent and Envoy), pulled by the nodes, nothing built.
+// Before a run, a preflight checks that they resolve in their registry; when
+// they do not, the run is NOT RUN naming them (never a pass). An unknown
+// profile, one without a registry mode, or a version that is not
+// MAJOR.MINOR.PATCH[-PRE] makes Setup and Run fail, naming it. Profiles with
+// a registry mode: istio.
+func WithProfileVersion(profile, version string) Option {
+	return optionFunc(func(o *options) { o.setVersion(profile, version) })
+}
+
+// WithImageRegistry is the HOST/REPO serving the images of the releases
+// WithProfileVersion selects (a mirror); default each profile's own hub
+// (istio: docker.io/istio).
+func WithImageRegistry(hostRepo string) Option {
+	return optionFunc(func(o *options) { o.hub = hostRepo })
+}
+
+func (o *options) setVersion(prof, v string) {
+	if err := profile.CheckReleaseOf(prof, v); err != nil {
+		if o.badRelease == nil {
+			o.badRelease = fmt.Errorf("WithProfileVersion(%q, %q): %w", prof, v, err)
+		}
+		return
+	}
+	o.versions = maps.Clone(o.versions) // a run's options never write into its Env's
+	if o.versions == nil {
+		o.versions = map[string]string{}
+	}
+	o.versions[prof] = v
+}
+
+// selection is the options' profile selection, or the first invalid one.
+func (o *options) selection() (profile.Selection, error) {
+	if o.badRelease != nil {
+		return profile.Selection{}, o.badRelease
+	}
+	if o.hub != "" {
+		if err := profile.CheckHub(o.hub); err != nil {
+			return profile.Selection{}, fmt.Errorf("WithImageRegistry: %w", err)
+		}
+	}
+	return profile.Selection{Versions: o.versions, Hub: o.hub}, nil
+}
+
+// WithFlags registers -cluster, -air-gapped, -keep, -reports,
+// -profile-version PROFILE=VERSION (repeatable) and -image-registry on fs, with
 // the other options as defaults; their parsed values win (drainproof's own
 // suites use flag.CommandLine, so `go test ... -args -cluster NAME` works).
 func WithFlags(fs *flag.FlagSet) Option {
@@ -126,4 +180,16 @@ func (o *options) registerFlags() {
 	o.flags.BoolVar(&o.airGapped, "air-gapped", o.airGapped, "build and use drainproof's own kind node image (no registry needed)")
 	o.flags.BoolVar(&o.keep, "keep", o.keep, "keep a cluster this suite created (a reused cluster is always kept)")
 	o.flags.StringVar(&o.out, "reports", o.out, "where each scenario's reports go (default $DRAINPROOF_OUT/reports or _out/reports)")
+	o.flags.Func("profile-version", "PROFILE=VERSION: run PROFILE at that upstream release, its own images pulled from -image-registry (repeatable; e.g. istio=1.26.3)", func(s string) error {
+		prof, v, ok := strings.Cut(s, "=")
+		if !ok {
+			return fmt.Errorf("%q: want PROFILE=VERSION (e.g. istio=1.26.3)", s)
+		}
+		if err := profile.CheckReleaseOf(prof, v); err != nil {
+			return err
+		}
+		o.setVersion(prof, v)
+		return nil
+	})
+	o.flags.StringVar(&o.hub, "image-registry", o.hub, "HOST/REPO serving the -profile-version releases' images (default each profile's hub)")
 }

@@ -44,14 +44,27 @@ type Built struct {
 	DataPlane             string // what the proxy image runs as Envoy (DataPlaneStandIn), "" without one
 	Istioctl              string // path of the istioctl binary (host, linux/amd64)
 	ModuleDir             string // the module's source in the Go module cache (charts, bootstrap)
-	Timings               []imgbuild.Timing
+	// Release is set in registry mode (Release.Built): Istiod and Proxy name the release's
+	// upstream images, which have no Archive and which the nodes pull; nil for a build here.
+	Release *Release
+	Timings []imgbuild.Timing
+}
+
+// PullPolicy is the imagePullPolicy of what Install and the gateway chart deploy: Never for
+// images built here and loaded into the nodes (a missing one is an error, not a download),
+// IfNotPresent for a release's images, which the nodes pull.
+func (b *Built) PullPolicy() string {
+	if b != nil && b.Release != nil {
+		return "IfNotPresent"
+	}
+	return "Never"
 }
 
 // Archives are the image archives to load into a cluster's nodes.
 func (b *Built) Archives() []string {
 	var as []string
 	for _, i := range []*Image{b.Istiod, b.Proxy} {
-		if i != nil {
+		if i != nil && i.Archive != "" {
 			as = append(as, i.Archive)
 		}
 	}

@@ -73,8 +73,9 @@ func (o GatewayOptions) validate() error {
 	return nil
 }
 
-// gatewayValues are the gateway chart's values for o: no autoscaling, never pulled, small requests.
-func gatewayValues(o GatewayOptions) map[string]any {
+// gatewayValues are the gateway chart's values for o: no autoscaling, pulled as pull says
+// (Built.PullPolicy), small requests.
+func gatewayValues(o GatewayOptions, pull string) map[string]any {
 	ports := []any{map[string]any{"name": "status-port", "port": 15021, "protocol": "TCP", "targetPort": 15021}}
 	for _, p := range o.Ports {
 		t := p.TargetPort
@@ -108,7 +109,7 @@ func gatewayValues(o GatewayOptions) map[string]any {
 		// enabled=false does not survive the chart's mergeOverwrite (see values in install.go):
 		// a min=max range pins the replica count instead.
 		"autoscaling":     map[string]any{"enabled": false, "minReplicas": replicas, "maxReplicas": replicas},
-		"imagePullPolicy": "Never",
+		"imagePullPolicy": pull,
 		"env":             env,
 		"podAnnotations":  ann,
 		"labels":          labels,
@@ -136,7 +137,7 @@ func RenderGateway(b *Built, o GatewayOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return render(c, o.Name, o.Namespace, gatewayValues(o))
+	return render(c, o.Name, o.Namespace, gatewayValues(o, b.PullPolicy()))
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -104,14 +104,15 @@ func parsePorts(s string) ([]GatewayPort, error) {
 	return out, nil
 }
 
-// GatewayChart renders Istio's gateway chart from the module in modDir for a scenario.
-func GatewayChart(modDir string) func(namespace string, vals map[string]string) (string, error) {
+// GatewayChart renders Istio's gateway chart from b's module for a scenario (b's pull policy:
+// a release's proxyv2 is pulled, an image built here never is).
+func GatewayChart(b *Built) func(namespace string, vals map[string]string) (string, error) {
 	return func(namespace string, vals map[string]string) (string, error) {
 		o, err := ParseGatewayValues(namespace, vals)
 		if err != nil {
 			return "", err
 		}
-		return RenderGateway(&Built{ModuleDir: modDir}, o)
+		return RenderGateway(b, o)
 	}
 }
 

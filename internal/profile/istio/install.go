@@ -42,8 +42,10 @@ const installTimeout = 5 * time.Minute
 const missingProxyImage = ProxyRepo + ":missing-envoy-standin"
 
 // values are the Helm values of the two releases: the images Build made, never pulled (tags are
-// content keys; imagePullPolicy Never makes a missing image an error, not a download), no
-// autoscaling, and requests small enough for a kind node on a shared machine.
+// content keys; imagePullPolicy Never makes a missing image an error, not a download) — or in
+// registry mode the release's own pilot and proxyv2, pulled by the nodes, with the chart's
+// global hub and tag set to the release — no autoscaling, and requests small enough for a kind
+// node on a shared machine.
 func values(b *Built) (base, istiod map[string]any) {
 	proxy := missingProxyImage
 	if b.Proxy != nil {
@@ -62,13 +64,17 @@ func values(b *Built) (base, istiod map[string]any) {
 		"resources":        map[string]any{"requests": map[string]any{"cpu": "50m", "memory": "256Mi"}},
 		"global": map[string]any{
 			"istioNamespace":  Namespace,
-			"imagePullPolicy": "Never",
+			"imagePullPolicy": b.PullPolicy(),
 			"proxy": map[string]any{
 				"image":     proxy,
 				"resources": map[string]any{"requests": map[string]any{"cpu": "10m", "memory": "32Mi"}},
 			},
 			"proxy_init": map[string]any{"image": proxy},
 		},
+	}
+	if r := b.Release; r != nil {
+		g := istiod["global"].(map[string]any)
+		g["hub"], g["tag"] = r.hub(), r.Version
 	}
 	return base, istiod
 }
