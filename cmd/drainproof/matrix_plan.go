@@ -138,7 +138,11 @@ func (p *matrixPlan) scenarioNames() []string {
 func (p *matrixPlan) String() string {
 	var b strings.Builder
 	for _, v := range p.Versions {
-		fmt.Fprintf(&b, "Kubernetes %s on cluster %s (%d nodes):", v.Kubernetes, v.Cluster, p.Nodes)
+		if v.Kubernetes == "existing" {
+			fmt.Fprintf(&b, "the existing cluster of %s (its own Kubernetes; %d nodes needed):", v.Cluster, p.Nodes)
+		} else {
+			fmt.Fprintf(&b, "Kubernetes %s on cluster %s (%d nodes):", v.Kubernetes, v.Cluster, p.Nodes)
+		}
 		for _, c := range v.Cells {
 			fmt.Fprintf(&b, " %s (%d scenarios)", c.Name, len(c.Scenarios))
 		}

@@ -28,7 +28,7 @@ func enoughNodes(ctx context.Context, cs kubernetes.Interface, want int) error {
 		}
 	}
 	if ready < want {
-		return fmt.Errorf("needs %d nodes, the cluster has %d Ready (create it with --workers %d)", want, ready, want-1)
+		return fmt.Errorf("needs %d nodes, the cluster has %d Ready (a kind cluster: create it with --workers %d; an existing cluster: add nodes)", want, ready, want-1)
 	}
 	return nil
 }

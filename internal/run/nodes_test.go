@@ -21,7 +21,7 @@ func TestEnoughNodesCountsReadyNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := enoughNodes(ctx, cs, 2)
-	if err == nil || !strings.Contains(err.Error(), "needs 2 nodes, the cluster has 1 Ready (create it with --workers 1)") {
+	if err == nil || !strings.Contains(err.Error(), "needs 2 nodes, the cluster has 1 Ready (a kind cluster: create it with --workers 1; an existing cluster: add nodes)") {
 		t.Fatalf("enoughNodes(2) = %v", err)
 	}
 	_, _ = cs.CoreV1().Nodes().UpdateStatus(ctx, node("w1", corev1.ConditionTrue), metav1.UpdateOptions{})
