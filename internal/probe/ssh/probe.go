@@ -138,7 +138,9 @@ func (p *Probe) Run(ctx context.Context, l *ledger.Ledger) error {
 	defer cancel(nil)
 	var once sync.Once
 	var setupErr error
-	abort := func(err error) { once.Do(func() { setupErr = err; cancel(err) }) }
+	// abort ends the run at its first setup failure: record (the failure's Incomplete event) runs
+	// once, for the first failure only, before the other slots are cancelled.
+	abort := func(err error, record func()) { once.Do(func() { record(); setupErr = err; cancel(err) }) }
 	p.beats = newBeats(p.cfg.Heartbeat)
 	defer p.beats.stop()
 	sem := make(chan struct{}, p.cfg.DialConcurrency)
@@ -154,7 +156,7 @@ func (p *Probe) Run(ctx context.Context, l *ledger.Ledger) error {
 // slot runs one session slot: its first connection and, with Redial, the
 // connections that replace it until the slot's lifetime is over. A setup
 // failure found by a dial goes to abort.
-func (p *Probe) slot(ctx context.Context, l *ledger.Ledger, slot int, sem chan struct{}, abort func(error)) {
+func (p *Probe) slot(ctx context.Context, l *ledger.Ledger, slot int, sem chan struct{}, abort func(error, func())) {
 	var end time.Time // the slot's lifetime end, fixed at its first establishment
 	for n := 1; ; n++ {
 		select {
@@ -175,9 +177,10 @@ func (p *Probe) slot(ctx context.Context, l *ledger.Ledger, slot int, sem chan s
 			p.stats.DialFailures.Add(1)
 			p.add(l, ledger.Event{Kind: ledger.DialFailure, Conn: id, Cause: derr.cause, Error: derr.err.Error()})
 			if derr.cause == ledger.CauseHostKey {
-				p.add(l, ledger.Event{Kind: ledger.Incomplete, Conn: id, Cause: derr.cause,
-					Error: "the host key changed after the first connection: " + derr.setup.Error()})
-				abort(derr.setup)
+				abort(derr.setup, func() {
+					p.add(l, ledger.Event{Kind: ledger.Incomplete, Conn: id, Cause: derr.cause,
+						Error: "the host key changed after the first connection: " + derr.setup.Error()})
+				})
 				return
 			}
 			if !p.cfg.Redial || !p.pause(ctx, end) {
