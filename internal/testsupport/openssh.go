@@ -92,6 +92,12 @@ func StartOpenSSHD(t testing.TB, extraConfig ...string) *OpenSSHD {
 		"UseDNS no",
 		"MaxStartups 1000:30:2000",
 		"LogLevel INFO",
+		// bash run by sshd sources ~/.bashrc when it is the top-level shell
+		// (SHLVL < 2): the test server's sessions must not depend on the
+		// login user's rc files (a pyenv init there takes seconds and reads
+		// stdin). The probe copes with such servers (see the ssh probe's
+		// resend before the first echo); the tests here time other things.
+		"SetEnv SHLVL=1",
 	}, extraConfig...), "\n") + "\n"
 	cfgFile := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {

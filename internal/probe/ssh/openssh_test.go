@@ -30,6 +30,26 @@ func TestOpenSSHSessionsLiveTheirLifetime(t *testing.T) {
 	}
 }
 
+// A login script (or the command itself) that reads stdin before the
+// echoing command runs swallows the first heartbeat: the probe writes it
+// again every interval until the first echo, so the session is answered,
+// not a Drop by heartbeat-timeout and not a session with no heartbeat.
+func TestOpenSSHFirstHeartbeatSwallowedIsResent(t *testing.T) {
+	b := opensshBackend(t)
+	const n = 3
+	p := mustNew(t, testConfig(b.tg, n, func(c *Config) {
+		c.Command = "read -r _; exec cat"
+		c.Lifetime = 0
+	}))
+	r := startRun(t, p)
+	r.waitOpen(t, n)
+	r.cancel()
+	es := r.wait(t, 30*time.Second)
+	if count(es, ledger.Drop) != 0 || count(es, ledger.ClosedByClient) != n {
+		t.Fatalf("want %d ClosedByClient, no drop:\n%s", n, dump(es))
+	}
+}
+
 // A command that exits non-zero: Preflight refuses it (it does not echo),
 // and a Run that uses it anyway records drops with the exit status.
 func TestOpenSSHCommandExitStatusIsSetupErrorAndDropCause(t *testing.T) {

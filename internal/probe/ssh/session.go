@@ -43,6 +43,17 @@ type session struct {
 	stopped  atomic.Bool
 	timedOut chan time.Duration
 	writing  bool
+
+	// answered is set by readLoop at the session's first echo. Until then
+	// the command may not be reading yet: a login shell's rc file can run
+	// (and read stdin) before the command starts, swallowing the heartbeat.
+	// So an unanswered heartbeat is written again every interval until the
+	// first echo (same seq: an echo of either copy answers it, a later
+	// duplicate is ignored), and its DropAfter counts from firstSent, the
+	// first copy, so a command that never answers still ends as a Drop.
+	// firstSent is touched by the session's shard alone.
+	answered  atomic.Bool
+	firstSent int64
 }
 
 // readEnd is how the server side of a session ended, as readLoop saw it.
@@ -125,9 +136,17 @@ func (s *session) start(l *ledger.Ledger) {
 func (s *session) beat(line *[32]byte) bool {
 	if sent := s.sentAt.Load(); sent != 0 {
 		if sent > 0 {
-			if age := time.Duration(s.now() - sent); age >= s.p.cfg.DropAfter && s.sentAt.CompareAndSwap(sent, -1) {
+			now, from := s.now(), sent
+			answered := s.answered.Load()
+			if !answered {
+				from = s.firstSent
+			}
+			if age := time.Duration(now - from); age >= s.p.cfg.DropAfter && s.sentAt.CompareAndSwap(sent, -1) {
 				s.timedOut <- age
 				return false
+			}
+			if !answered && s.writing && time.Duration(now-sent) >= s.p.cfg.Heartbeat && s.sentAt.CompareAndSwap(sent, now) {
+				s.write(line, s.seq.Load(), now) // not answered yet: the command may not have been reading
 			}
 		}
 		return true // one heartbeat outstanding at a time
@@ -140,6 +159,15 @@ func (s *session) beat(line *[32]byte) bool {
 		return true // an echo or live's end decision moved it meanwhile
 	}
 	seq := s.seq.Add(1)
+	if seq == 1 {
+		s.firstSent = sent
+	}
+	s.write(line, seq, sent)
+	return true
+}
+
+// write sends heartbeat seq, claimed at sent (sentAt == sent).
+func (s *session) write(line *[32]byte, seq, sent int64) {
 	copy(line[:], "hb ")
 	b := strconv.AppendInt(line[:3], seq, 10)
 	b = append(b, '\n')
@@ -153,7 +181,6 @@ func (s *session) beat(line *[32]byte) bool {
 			s.c.tc.Close()
 		}
 	}
-	return true
 }
 
 // readLoop reads echoes until stdout ends, then waits for the session's
@@ -201,6 +228,7 @@ func (s *session) echo(line []byte, r *readEnd) {
 		return
 	}
 	latency := time.Duration(s.now() - sent)
+	s.answered.Store(true)
 	r.echoes++
 	s.p.heartbeats.Add(1)
 	if latency > r.maxLatency {
