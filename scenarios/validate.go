@@ -136,6 +136,9 @@ func (p Probes) validate() error {
 			return err
 		}
 	}
+	if p.EndAfterDisruption.Duration < 0 {
+		return fmt.Errorf("endAfterDisruption: must not be negative")
+	}
 	if o := p.Outbound; o != nil {
 		if o.Selector == "" || !strings.Contains(o.Selector, "=") {
 			return fmt.Errorf("outbound.selector: must be a label selector like app=caller")

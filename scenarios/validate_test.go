@@ -22,6 +22,9 @@ func TestParseErrorsNameTheField(t *testing.T) {
 	if _, err := Parse("x.yaml", []byte(good)); err != nil {
 		t.Fatalf("good scenario rejected: %v", err)
 	}
+	if _, err := Parse("x.yaml", []byte(strings.Replace(good, "lifetime: 5s}", "lifetime: 5s}\n  endAfterDisruption: 1s", 1))); err != nil {
+		t.Fatalf("probes.endAfterDisruption rejected: %v", err)
+	}
 	if _, err := Parse("x.yaml", []byte(good+"images: [traefik]\n")); err != nil {
 		t.Fatalf("a gateway image rejected: %v", err)
 	}
@@ -30,6 +33,8 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"sessions: 2", "sessions: 0", "probes.ssh.sessions"},
 		{"lifetime: 5s", "lifetime: 5", "duration must be a string"},
 		{"lifetime: 5s", "lifetime: -5s", "probes.ssh.lifetime"},
+		{"lifetime: 5s}", "lifetime: 5s}\n  endAfterDisruption: -1s", "x.yaml: probes.endAfterDisruption: must not be negative"},
+		{"lifetime: 5s}", "lifetime: 5s}\n  endAfterDisruption: 1", "x.yaml: probes.endAfterDisruption: "},
 		{"action: rollout-restart", "action: reboot", "disruption.action"},
 		{"target: deployment/gw", "target: gw", "disruption.target"},
 		{"ready: [deployment/a]", "ready: [pod/a]", "ready[0]"},

@@ -3,7 +3,8 @@
 //
 //	namespace → key material → objects applied → workloads available →
 //	watch started → probes preflighted and established → disruption (until
-//	its done condition) → probes finished → ledger closed → verdict.
+//	its done condition) → probes finished (at their lifetime, or
+//	probes.endAfterDisruption after done) → ledger closed → verdict.
 //
 // Everything the run creates is registered for cleanup at creation and is
 // removed at the end, on error and on cancellation (Ctrl-C), unless Keep.
@@ -217,7 +218,11 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	if err := set.preflight(runCtx); err != nil {
 		return res, setup(err)
 	}
-	set.start(runCtx, l)
+	// The probes run under a context of their own, so that
+	// probes.endAfterDisruption can end them without ending the run.
+	probeCtx, endProbes := context.WithCancelCause(runCtx)
+	defer endProbes(nil)
+	set.start(probeCtx, l)
 	if err := set.established(runCtx, o.Log); err != nil {
 		stop()
 		set.wait()
@@ -227,13 +232,19 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	d := s.Disruption
 	fmt.Fprintf(o.Log, "disruption: %s %s\n", d.Action, d.Target)
 	derr := disrupt.Do(runCtx, cs, ns, disrupt.Spec{Action: d.Action, Target: d.Target, Grace: d.Grace, Timeout: d.DisruptionTimeout(), Pick: d.Pick}, l)
-	if derr != nil {
+	var end *trafficEnd
+	switch after := s.Probes.EndAfterDisruption.Duration; {
+	case derr != nil:
 		fmt.Fprintf(o.Log, "disruption failed: %v\n", derr)
 		stop()
-	} else {
+	case after > 0:
+		fmt.Fprintf(o.Log, "disruption done; ending probes in %s (probes.endAfterDisruption)\n", after)
+		end = endTrafficAfter(after, l, endProbes)
+	default:
 		fmt.Fprintf(o.Log, "disruption done; waiting for probes to finish\n")
 	}
 	perr := set.wait()
+	end.disarm()
 	if runCtx.Err() != nil && ctx.Err() == nil && derr == nil {
 		return res, fmt.Errorf("scenario timeout %s reached before probes finished", s.Timeout.Duration)
 	}
