@@ -67,7 +67,7 @@ func (e *Env) Run(ctx context.Context, s *Scenario, opts ...Option) (*Result, er
 	res, err := run.Run(ctx, run.Options{
 		Scenario: s.Scenario, Files: s.files, Cluster: e.access,
 		Images: ready.Images, Charts: ready.Charts, NodeImage: e.nodeImage(), OutDir: o.out, Keep: o.keep, Log: o.log,
-		NotCarried: ready.DataPlane.NotCarried,
+		NotCarried: ready.DataPlane.NotCarried, Probers: o.probers,
 	})
 	if res != nil {
 		meta := e.meta(s.Scenario, ready.DataPlane, res, o.out, sel)
