@@ -109,11 +109,23 @@ func (p *Probe) Preflight(ctx context.Context) error {
 // be read for ReadTimeout, lines are missing) is an error: the run cannot be
 // judged. On cancellation the prober is stopped (its connections closed as
 // the client) and its stream read to its end.
+//
+// An error is also recorded in l as an Incomplete event: the ledger alone
+// says why the run cannot be judged.
 func (p *Probe) Run(ctx context.Context, l *ledger.Ledger) error {
 	p.m.Ledger = l
 	d := p.offset.Detail()
 	d["prober"], d["where"] = p.Name(), p.src.Where(ctx)
 	_ = l.Add(ledger.Event{Kind: ledger.Note, Probe: "prober", Detail: d})
+	err := p.merge(ctx)
+	if err != nil {
+		_ = l.Add(ledger.Event{Kind: ledger.Incomplete, Probe: "prober", Error: err.Error()})
+	}
+	return err
+}
+
+// merge is Run's loop.
+func (p *Probe) merge(ctx context.Context) error {
 	defer func() {
 		if p.stream != nil {
 			_ = p.stream.Close()
