@@ -192,7 +192,9 @@ func (p *proberProc) Ended(context.Context) (string, bool, error) {
 	}
 }
 
-func (p *proberProc) Where(context.Context) string { return fmt.Sprintf("process %d", p.cmd.Process.Pid) }
+func (p *proberProc) Where(context.Context) string {
+	return fmt.Sprintf("process %d", p.cmd.Process.Pid)
+}
 
 // sshTarget is a real fixtures/sshd on loopback and the prober flags for it.
 func sshTarget(t *testing.T, sessions int, lifetime time.Duration) []string {
