@@ -101,7 +101,7 @@ func buildInCluster(ctx context.Context, o Options, probes scenarios.Probes, cs 
 	}
 	shares := splitSpec(plan.spec, o.Probers)
 	for i, sh := range shares {
-		pod := proberPod(o, ns, fmt.Sprintf("dp-prober-%d", i), sh, plan.timeout, knownHosts != "")
+		pod := proberPod(o, ns, fmt.Sprintf("dp-prober-%d", i), sh, plan.timeout, o.Cluster.PullPolicy(), knownHosts != "")
 		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 			return set, fmt.Errorf("create prober pod %s: %w", pod.Name, err)
 		}
@@ -205,7 +205,7 @@ func proberArgs(sh traffic.Spec, timeout time.Duration) []string {
 // proberPod is one prober's pod: the fixtures image, never restarted (a
 // prober that dies makes the run INCOMPLETE), spread over the nodes, out of
 // any mesh, labelled as the harness's own.
-func proberPod(o Options, ns, name string, sh traffic.Spec, timeout time.Duration, ssh bool) *corev1.Pod {
+func proberPod(o Options, ns, name string, sh traffic.Spec, timeout time.Duration, pull corev1.PullPolicy, ssh bool) *corev1.Pod {
 	labels := map[string]string{kube.HarnessLabel: "prober", proberNameLabel: name}
 	grace := int64(30)
 	p := &corev1.Pod{
@@ -225,7 +225,7 @@ func proberPod(o Options, ns, name string, sh traffic.Spec, timeout time.Duratio
 						LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{kube.HarnessLabel: "prober"}}}}},
 			}},
 			Containers: []corev1.Container{{
-				Name: proberContainer, Image: o.Images["fixtures"], ImagePullPolicy: o.Cluster.PullPolicy(),
+				Name: proberContainer, Image: o.Images["fixtures"], ImagePullPolicy: pull,
 				Command: append([]string{"/usr/local/bin/prober"}, proberArgs(sh, timeout)...),
 				Ports:   []corev1.ContainerPort{{Name: "clock", ContainerPort: proberPort}},
 			}},
