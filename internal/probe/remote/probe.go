@@ -89,6 +89,8 @@ func (p *Probe) Preflight(ctx context.Context) error {
 			return probe.Setupf("prober "+p.Name(), "%s", p.m.setup)
 		case p.m.done != nil && !p.m.preflight:
 			return probe.Setupf("prober "+p.Name(), "ended before its preflight: %s", strings.Join(p.m.done.Errors, "; "))
+		case errors.Is(err, errMerge):
+			return probe.Setupf("prober "+p.Name(), "%v", err)
 		case err != nil && !p.m.preflight:
 			if how, ended, _ := p.src.Ended(ctx); ended {
 				return probe.Setupf("prober "+p.Name(), "ended before its preflight (%s): %v", how, err)
