@@ -203,8 +203,9 @@ func proberArgs(sh traffic.Spec, timeout time.Duration) []string {
 }
 
 // proberPod is one prober's pod: the fixtures image, never restarted (a
-// prober that dies makes the run INCOMPLETE), spread over the nodes, out of
-// any mesh, labelled as the harness's own.
+// prober that dies makes the run INCOMPLETE), spread over the nodes (the
+// control plane's included: its NoSchedule taint is tolerated), out of any
+// mesh, labelled as the harness's own.
 func proberPod(o Options, ns, name string, sh traffic.Spec, timeout time.Duration, pull corev1.PullPolicy, ssh bool) *corev1.Pod {
 	labels := map[string]string{kube.HarnessLabel: "prober", proberNameLabel: name}
 	grace := int64(30)
@@ -215,6 +216,8 @@ func proberPod(o Options, ns, name string, sh traffic.Spec, timeout time.Duratio
 		Spec: corev1.PodSpec{
 			RestartPolicy:                 corev1.RestartPolicyNever,
 			TerminationGracePeriodSeconds: &grace,
+			// As the catalog's multi-node scenarios: on kind the control plane is one of the nodes.
+			Tolerations: []corev1.Toleration{{Key: "node-role.kubernetes.io/control-plane", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
 			TopologySpreadConstraints: []corev1.TopologySpreadConstraint{{
 				MaxSkew: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.ScheduleAnyway,
 				LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{kube.HarnessLabel: "prober"}},
