@@ -130,7 +130,7 @@ type proberProc struct {
 
 var clockRE = regexp.MustCompile(`clock on (\S+)`)
 
-func startProber(t *testing.T, args ...string) *proberProc {
+func startProber(t testing.TB, args ...string) *proberProc {
 	t.Helper()
 	p := &proberProc{log: newPodLog(), done: make(chan struct{})}
 	p.cmd = exec.Command(proberProgram.Path(t), append([]string{"--listen", "127.0.0.1:0"}, args...)...)
@@ -197,13 +197,13 @@ func (p *proberProc) Where(context.Context) string {
 }
 
 // sshTarget is a real fixtures/sshd on loopback and the prober flags for it.
-func sshTarget(t *testing.T, sessions int, lifetime time.Duration) []string {
+func sshTarget(t testing.TB, sessions int, lifetime time.Duration) []string {
 	s := testsupport.StartSSHD(t, []string{"POD_NAME=sshd-a", "POD_NAMESPACE=ns"})
 	return []string{"--ssh", s.Addr, "--ssh-key", s.Client.KeyFile, "--ssh-known-hosts", s.KnownHosts,
 		"--sessions", fmt.Sprint(sessions), "--heartbeat", "50ms", "--ssh-lifetime", lifetime.String()}
 }
 
-func runProbe(t *testing.T, ctx context.Context, p *Probe, l *ledger.Ledger) <-chan error {
+func runProbe(t testing.TB, ctx context.Context, p *Probe, l *ledger.Ledger) <-chan error {
 	t.Helper()
 	if err := p.Preflight(ctx); err != nil {
 		t.Fatalf("preflight: %v", err)
