@@ -17,9 +17,9 @@ import (
 
 // BenchmarkProberPod measures what one in-cluster prober holds: the real
 // fixtures/prober binary (what a prober pod runs) holds
-// DRAINPROOF_BENCH_SESSIONS SSH sessions (default 2000) at a 1 s heartbeat
+// DRAINPROOF_BENCH_PROBER_SESSIONS SSH sessions (default 2000) at a 1 s heartbeat
 // against fixtures/sshd on loopback, its stream merged into a ledger by a
-// remote.Probe as the harness does. Over a window of DRAINPROOF_BENCH_HOLD/2
+// remote.Probe as the harness does. Over a window of DRAINPROOF_BENCH_PROBER_HOLD/2
 // (default 30 s hold) once every session is up it reports the prober
 // process's CPU (cpu-ms/s), what that makes per heartbeat (µs/heartbeat) and
 // the sessions one core would hold at that cost (sessions/core), the server's
@@ -29,8 +29,8 @@ import (
 //
 //	go test -run '^$' -bench ProberPod -benchtime 1x -timeout 20m ./internal/probe/remote/
 func BenchmarkProberPod(b *testing.B) {
-	n := testsupport.EnvInt(b, "DRAINPROOF_BENCH_SESSIONS", 2000)
-	hold := testsupport.EnvDuration(b, "DRAINPROOF_BENCH_HOLD", 30*time.Second)
+	n := testsupport.EnvInt(b, "DRAINPROOF_BENCH_PROBER_SESSIONS", 2000)
+	hold := testsupport.EnvDuration(b, "DRAINPROOF_BENCH_PROBER_HOLD", 30*time.Second)
 	for range b.N {
 		srv := testsupport.StartSSHD(b, nil)
 		args := []string{"--ssh", srv.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", srv.KnownHosts,
