@@ -1,16 +1,24 @@
 package run
 
 import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/drainproof/drainproof/internal/access"
 	"github.com/drainproof/drainproof/internal/kube"
 	"github.com/drainproof/drainproof/internal/probe/traffic"
+	"github.com/drainproof/drainproof/internal/verdict"
 	"github.com/drainproof/drainproof/scenarios"
 )
 
@@ -98,6 +106,65 @@ func TestProberPodIsNoTarget(t *testing.T) {
 		}
 		if sel.Matches(labels.Set(p.Labels)) {
 			t.Errorf("%s: disruption target %q selects the prober pods", s.Name, s.Disruption.Target)
+		}
+	}
+}
+
+// buildInCluster against an API (client-go's fake clientset): the Service's
+// ClusterIP is what the probers dial and what known_hosts pins, the
+// sessions are split over the pods, and the key material is in a Secret
+// the pods mount.
+func TestBuildInCluster(t *testing.T) {
+	dir := t.TempDir()
+	kc := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(kc, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := access.NewExisting(kc, "", access.Target{Repo: "127.0.0.1:5000/dp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := fake.NewClientset(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "gateway", Namespace: "ns"},
+		Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.10", Ports: []corev1.ServicePort{{Port: 2222}}}})
+	keys, err := newSSHMaterial(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &scenarios.Scenario{Timeout: verdict.Duration{Duration: 4 * time.Minute}}
+	o := Options{Scenario: s, Cluster: acc, Images: map[string]string{"fixtures": "127.0.0.1:5000/dp/fixtures:k"}, Probers: 2, Log: io.Discard}
+	probes := scenarios.Probes{SSH: &scenarios.SSHProbe{Service: "gateway", Port: 2222, Sessions: 21, Lifetime: verdict.Duration{Duration: 25 * time.Second}}}
+	set, err := buildInCluster(t.Context(), o, probes, cs, "ns", keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.probes) != 2 || set.probers != "in-cluster: 2 prober pods" || !strings.Contains(strings.Join(set.reached, ""), "ClusterIP 10.96.0.10:2222") {
+		t.Fatalf("%d probes, probers %q, reached %q", len(set.probes), set.probers, set.reached)
+	}
+	sec, err := cs.CoreV1().Secrets("ns").Get(t.Context(), proberSecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(sec.Data["known_hosts"]), "10.96.0.10:2222 ") && !strings.HasPrefix(string(sec.Data["known_hosts"]), "[10.96.0.10]:2222 ") {
+		t.Errorf("known_hosts %q does not pin the ClusterIP", sec.Data["known_hosts"])
+	}
+	for i, want := range []string{"--sessions 11", "--sessions 10"} {
+		p, err := cs.CoreV1().Pods("ns").Get(t.Context(), fmt.Sprintf("dp-prober-%d", i), metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := p.Spec.Containers[0]
+		cmd := strings.Join(c.Command, " ")
+		if !strings.Contains(cmd, "--ssh 10.96.0.10:2222") || !strings.Contains(cmd, want) || !strings.Contains(cmd, "--duration 4m0s") {
+			t.Errorf("%s: %s", p.Name, cmd)
+		}
+		if c.Image != o.Images["fixtures"] || c.ImagePullPolicy != corev1.PullIfNotPresent || len(c.VolumeMounts) != 1 || p.Spec.Volumes[0].Secret.SecretName != proberSecret {
+			t.Errorf("%s: image %s (%s), mounts %v", p.Name, c.Image, c.ImagePullPolicy, c.VolumeMounts)
 		}
 	}
 }
