@@ -38,11 +38,18 @@ upstream release: its own images (Istio's pilot and proxyv2: real Envoy), pulled
 from --image-registry, nothing built. Before any cluster work a preflight checks that every
 image the run needs can be had (the release's images resolve in their registry; the L4 Envoy
 stand-in's source is there for an air-gapped profile); when one cannot, the run is NOT RUN
-(exit 3) naming the missing images, with its reports in --out and no cluster made.`,
+(exit 3) naming the missing images, with its reports in --out and no cluster made.
+
+With --probers in-cluster[=N] the SSH, HTTP and load probes run as N pods of the fixtures image
+in the run's namespace (spread over the nodes), each holding its share of the sessions,
+connections and rate against the probed Service's ClusterIP and streaming its events back
+through its log; they are merged into the run's one ledger (clock offsets measured and
+recorded). A prober that dies or whose stream cannot be read makes the run INCOMPLETE.`,
 		Example: `  drainproof run --scenario gateway-rollout-ssh --out _out/r1
   drainproof run --scenario ./my-scenario.yaml --out _out/r2 --air-gapped --cluster ci
   drainproof run --scenario gateway-rollout-ssh --out _out/r3 --kubeconfig ~/.kube/config --context prod-eu --registry registry.example.com/drainproof
-  drainproof run --scenario istio-ssh-exit-on-zero --istio-version 1.26.3 --image-registry mirror.example:5000/istio --out _out/r4`,
+  drainproof run --scenario istio-ssh-exit-on-zero --istio-version 1.26.3 --image-registry mirror.example:5000/istio --out _out/r4
+  drainproof run --scenario gateway-rollout-ssh --out _out/r5 --probers in-cluster=2`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.clusterSet = cmd.Flags().Changed("cluster")
@@ -55,6 +62,7 @@ stand-in's source is there for an air-gapped profile); when one cannot, the run 
 	fs.BoolVar(&o.airGapped, "air-gapped", false, "use drainproof's own node image, built from Go modules and Debian (no registry)")
 	fs.StringVar(&o.cluster, "cluster", cluster.DefaultName, "kind cluster to use; created when missing and left for reuse")
 	fs.BoolVar(&o.keep, "keep", false, "leave the run's namespace (and a cluster whose creation failed) for inspection")
+	fs.StringVar(&o.probers, "probers", "host", "where the SSH/HTTP/load probes run: `host` (this process), in-cluster (one prober pod per Ready node) or in-cluster=N (N pods spread over the nodes, each holding its share)")
 	o.existing.register(fs)
 	o.rel.register(fs, false)
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
@@ -64,6 +72,7 @@ stand-in's source is there for an air-gapped profile); when one cannot, the run 
 
 type runOptions struct {
 	ref, out, cluster string
+	probers           string
 	airGapped, keep   bool
 	clusterSet        bool // --cluster given
 	existing          existingFlags
@@ -76,6 +85,10 @@ func (o *runOptions) run(ctx context.Context) error {
 	}
 	if o.out == "" {
 		return usagef("--out: required")
+	}
+	probers, err := run.ParseProbers(o.probers)
+	if err != nil {
+		return usagef("--probers: %v", err)
 	}
 	cat, err := scenarios.Builtin()
 	if err != nil {
@@ -137,7 +150,7 @@ func (o *runOptions) run(ctx context.Context) error {
 	}
 	res, err := run.Run(ctx, run.Options{Scenario: s, Files: files, Cluster: acc,
 		Images: ready.Images, Charts: ready.Charts, NodeImage: nodeImage, OutDir: o.out, Keep: o.keep, Log: os.Stderr,
-		NotCarried: ready.DataPlane.NotCarried})
+		NotCarried: ready.DataPlane.NotCarried, Probers: probers})
 	if res != nil {
 		wd, _ := os.Getwd()
 		meta := run.Meta(s, ready.DataPlane, res, clusterName, reports.Reproduce(os.Args, wd))

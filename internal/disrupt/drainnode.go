@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/drainproof/drainproof/internal/kube"
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/verdict"
 )
@@ -26,7 +27,8 @@ const mirrorAnnotation = "kubernetes.io/config.mirror"
 // drainNode is the drain-node action: it picks the node whose pods of the target carry the most
 // probe connections (then requests), cordons it, and evicts every pod on it as `kubectl drain
 // --ignore-daemonsets` does: through the Eviction API (PodDisruptionBudgets honoured, refusals
-// retried until the timeout), in parallel, DaemonSet pods and mirror pods skipped, pods already
+// retried until the timeout), in parallel, DaemonSet pods, mirror pods and the harness's own
+// in-cluster probers (kube.HarnessLabel) skipped, pods already
 // terminating or finished left alone. The node is uncordoned when the action ends (done or not):
 // a cluster reused by later runs gets its node back. It returns the evicted pods
 // ("namespace/name") for the done condition.
@@ -141,6 +143,7 @@ func drainable(pods []corev1.Pod) (evict, skipped []string) {
 		switch {
 		case p.Annotations[mirrorAnnotation] != "",
 			ownedByDaemonSet(p),
+			kube.IsHarness(p.Labels), // the harness's own probers hold the traffic being judged
 			p.DeletionTimestamp != nil,
 			p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed:
 			skipped = append(skipped, qn)

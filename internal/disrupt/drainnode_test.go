@@ -2,6 +2,7 @@ package disrupt
 
 import (
 	"context"
+	"github.com/drainproof/drainproof/internal/kube"
 	"slices"
 	"testing"
 
@@ -46,12 +47,13 @@ func TestDrainableSkipsWhatKubectlDrainSkips(t *testing.T) {
 			Annotations: map[string]string{mirrorAnnotation: "abc"}}},
 		{ObjectMeta: metav1.ObjectMeta{Namespace: "run", Name: "old", DeletionTimestamp: &now}},
 		{ObjectMeta: metav1.ObjectMeta{Namespace: "run", Name: "job"}, Status: corev1.PodStatus{Phase: corev1.PodSucceeded}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: "run", Name: "dp-prober-0", Labels: map[string]string{kube.HarnessLabel: "prober"}}},
 	}
 	evict, skipped := drainable(pods)
 	if want := []string{"kube-system/coredns-x", "run/gw-a"}; !slices.Equal(evict, want) {
 		t.Errorf("evict %v, want %v", evict, want)
 	}
-	if want := []string{"kube-system/kindnet-x", "kube-system/kube-apiserver-cp", "run/job", "run/old"}; !slices.Equal(skipped, want) {
+	if want := []string{"kube-system/kindnet-x", "kube-system/kube-apiserver-cp", "run/dp-prober-0", "run/job", "run/old"}; !slices.Equal(skipped, want) {
 		t.Errorf("skipped %v, want %v", skipped, want)
 	}
 	if got := inNamespace(evict, "run"); !slices.Equal(got, []string{"gw-a"}) {

@@ -241,7 +241,7 @@ func fillFromRuns(q *QualificationReport, rs []Result) {
 		q.Versions = map[string]string{}
 	}
 	for k, v := range map[string]string{"drainproof": env.Drainproof, "drainproofCommit": env.Commit, "kubernetes": env.Kubernetes,
-		"kind": env.Kind, "nodeImage": env.NodeImage, "images": env.ImageSource} {
+		"kind": env.Kind, "nodeImage": env.NodeImage, "images": env.ImageSource, "probes": probesWhere(env.Probers)} {
 		if _, set := q.Versions[k]; !set && v != "" {
 			q.Versions[k] = v
 		}
@@ -251,6 +251,13 @@ func fillFromRuns(q *QualificationReport, rs []Result) {
 			q.Versions["image/"+name] = ref
 		}
 	}
+}
+
+// probesWhere is where a run's probes ran, without which node each prober
+// had ("in-cluster: 2 prober pods"): what a suite's runs share.
+func probesWhere(probers string) string {
+	where, _, _ := strings.Cut(probers, " (")
+	return where
 }
 
 func scenarioResult(r Result) ScenarioResult {

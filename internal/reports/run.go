@@ -91,7 +91,10 @@ type Environment struct {
 	// Reached says how the harness reached each probed Service (its
 	// LoadBalancer address, or which node address and NodePort).
 	Reached []string `json:"reached,omitempty" yaml:"reached,omitempty"`
-	Host    string   `json:"host,omitempty" yaml:"host,omitempty"` // OS/arch, CPUs, kernel (never its name)
+	// Probers says where the probes ran: "host" (drainproof's own process),
+	// or "in-cluster: N prober pods (... on node ...)".
+	Probers string `json:"probers,omitempty" yaml:"probers,omitempty"`
+	Host    string `json:"host,omitempty" yaml:"host,omitempty"` // OS/arch, CPUs, kernel (never its name)
 }
 
 // rows is the environment as (label, value) pairs, empty values left out,
@@ -128,6 +131,7 @@ func (e *Environment) rows() [][2]string {
 	for _, r := range e.Reached {
 		add("reached", r)
 	}
+	add("probes ran", e.Probers)
 	add("host", e.Host)
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/drainproof/drainproof/internal/kube"
 	"github.com/drainproof/drainproof/internal/ledger"
 )
 
@@ -32,6 +33,9 @@ func recordDrainFacts(ctx context.Context, cs kubernetes.Interface, ns string, l
 	sort.Slice(pods.Items, func(i, j int) bool { return pods.Items[i].Name < pods.Items[j].Name })
 	for i := range pods.Items {
 		p := &pods.Items[i]
+		if kube.IsHarness(p.Labels) {
+			continue // in-cluster probers: the harness, not the system under test
+		}
 		_ = l.Add(ledger.Event{Kind: ledger.Note, Probe: FactsProbe, Pod: p.Namespace + "/" + p.Name, Detail: DrainFacts(p)})
 	}
 }

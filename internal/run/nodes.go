@@ -15,9 +15,21 @@ func enoughNodes(ctx context.Context, cs kubernetes.Interface, want int) error {
 	if want <= 1 {
 		return nil
 	}
+	ready, err := readyNodes(ctx, cs)
+	if err != nil {
+		return err
+	}
+	if ready < want {
+		return fmt.Errorf("needs %d nodes, the cluster has %d Ready (a kind cluster: create it with --workers %d; an existing cluster: add nodes)", want, ready, want-1)
+	}
+	return nil
+}
+
+// readyNodes counts the cluster's Ready nodes.
+func readyNodes(ctx context.Context, cs kubernetes.Interface) (int, error) {
 	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return fmt.Errorf("list nodes: %w", err)
+		return 0, fmt.Errorf("list nodes: %w", err)
 	}
 	ready := 0
 	for _, n := range nodes.Items {
@@ -27,8 +39,5 @@ func enoughNodes(ctx context.Context, cs kubernetes.Interface, want int) error {
 			}
 		}
 	}
-	if ready < want {
-		return fmt.Errorf("needs %d nodes, the cluster has %d Ready (a kind cluster: create it with --workers %d; an existing cluster: add nodes)", want, ready, want-1)
-	}
-	return nil
+	return ready, nil
 }

@@ -25,8 +25,11 @@ import (
 // means for it (the disruption starts only once every probe is there).
 type probeSet struct {
 	probes traffic.Set
-	// reached says how each probed Service was reached (see serviceAddress).
+	// reached says how each probed Service was reached (see serviceAddress,
+	// clusterAddress).
 	reached []string
+	// probers says where the probes run: "host", or "in-cluster: N prober pods".
+	probers string
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	errs    []error
@@ -59,9 +62,12 @@ func carried(p scenarios.Probes, notCarried map[string]string) (scenarios.Probes
 }
 
 func buildProbes(ctx context.Context, o Options, probes scenarios.Probes, cs kubernetes.Interface, ns string, keys *sshMaterial) (*probeSet, error) {
+	if o.Probers > 0 && (probes.SSH != nil || probes.HTTP != nil || probes.Load != nil) {
+		return buildInCluster(ctx, o, probes, cs, ns, keys)
+	}
 	s := o.Scenario
 	var spec traffic.Spec
-	set := &probeSet{}
+	set := &probeSet{probers: "host"}
 	reach := func(svc string, port int, field string) (string, error) {
 		addr, how, err := serviceAddress(ctx, cs, ns, svc, port, field)
 		if err != nil {

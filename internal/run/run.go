@@ -56,6 +56,11 @@ type Options struct {
 	OutDir    string    // ledger.jsonl and key material go here
 	Keep      bool      // leave the namespace behind for inspection
 	Log       io.Writer // progress lines; nil: discarded
+	// Probers is how many in-cluster prober pods hold the scenario's SSH,
+	// HTTP and load traffic (fixtures/prober, see buildInCluster);
+	// ProbersPerNode: one per Ready node; 0: the probes run in this
+	// process, on the host. See ParseProbers.
+	Probers int
 	// NotCarried is the data plane's (reports.DataPlane.NotCarried): the
 	// scenario's probes of those kinds are not run, and Result says so.
 	NotCarried map[string]string
@@ -130,6 +135,15 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	if err := enoughNodes(ctx, clients.CS, s.NodeCount()); err != nil {
 		return nil, setup(fmt.Errorf("scenario %s: %w", s.Name, err))
+	}
+	switch {
+	case o.Probers == ProbersPerNode:
+		if o.Probers, err = readyNodes(ctx, clients.CS); err != nil {
+			return nil, setup(err)
+		}
+		o.Probers = max(o.Probers, 1)
+	case o.Probers < 0:
+		return nil, setup(fmt.Errorf("probers: %d pods", o.Probers))
 	}
 	env := environment(clients.CS, o)
 	ns = namespaceFor(s.Name)
@@ -210,13 +224,19 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 	}
 	set, err := buildProbes(runCtx, o, probes, cs, ns, keys)
 	if set != nil {
-		res.Env.Reached = set.reached
+		res.Env.Reached, res.Env.Probers = set.reached, set.probers
 	}
 	if err != nil {
 		return res, setup(err)
 	}
 	if err := set.preflight(runCtx); err != nil {
 		return res, setup(err)
+	}
+	if o.Probers > 0 {
+		if where := proberPlacement(runCtx, cs, ns); where != "" {
+			res.Env.Probers += " (" + where + ")"
+		}
+		fmt.Fprintf(o.Log, "probes: %s\n", res.Env.Probers)
 	}
 	// The probes run under a context of their own, so that
 	// probes.endAfterDisruption can end them without ending the run.

@@ -58,3 +58,11 @@ func newKey() (privPEM []byte, pub ssh.PublicKey, err error) {
 	pub, err = ssh.NewPublicKey(pk)
 	return pem.EncodeToMemory(block), pub, err
 }
+
+// knownHostsLine pins the host key for addr ("ip:port").
+func (m *sshMaterial) knownHostsLine(addr string) string {
+	return knownhosts.Line([]string{knownhosts.Normalize(addr)}, m.hostPub) + "\n"
+}
+
+// clientKey is the client's private key (PEM), for in-cluster probers.
+func (m *sshMaterial) clientKey() ([]byte, error) { return os.ReadFile(m.clientKeyPath) }

@@ -19,6 +19,9 @@
 // then waits (at most causalWait) until the pod's PodDeleting is recorded, so
 // the ledger keeps cause before effect.
 //
+// The harness's own pods (kube.HarnessLabel: in-cluster probers) are not
+// recorded: their IPs would attribute the connections they open to them.
+//
 // Every pod event names the pod's workload role in Detail["workload"]
 // ("deployment/gateway", see workload): stable across pods and runs.
 //
@@ -42,6 +45,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/drainproof/drainproof/internal/kube"
 	"github.com/drainproof/drainproof/internal/ledger"
 )
 
@@ -137,8 +141,8 @@ func unwrap(o any) any {
 
 func (w *Watcher) pod(o any, deleted bool) {
 	p, ok := unwrap(o).(*corev1.Pod)
-	if !ok {
-		return
+	if !ok || kube.IsHarness(p.Labels) {
+		return // the harness's own pods (in-cluster probers) are no subject
 	}
 	w.notified.Add(1)
 	key := p.Namespace + "/" + p.Name

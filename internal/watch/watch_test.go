@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/drainproof/drainproof/internal/kube"
 	"github.com/drainproof/drainproof/internal/ledger"
 	"github.com/drainproof/drainproof/internal/testsupport"
 )
@@ -272,4 +273,17 @@ func TestPodEventsNameTheWorkload(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The harness's own pods (in-cluster probers) are no subject: nothing about
+// them is recorded, so their IPs never attribute connections to them.
+func TestHarnessPodsAreNotRecorded(t *testing.T) {
+	w, l := newTestWatcher()
+	prober := func(p *corev1.Pod) { p.Name, p.Labels = "dp-prober-0", map[string]string{kube.HarnessLabel: "prober"} }
+	w.pod(pod(prober), false)
+	w.pod(pod(prober, running), false)
+	w.pod(pod(prober, running, exited), false)
+	w.pod(pod(prober, running, exited), true)
+	w.pod(pod(running), false)
+	expect(t, kinds(l), []string{"pod-created ns/web-1", "pod-ready ns/web-1"})
 }

@@ -192,7 +192,7 @@ func (e *Env) ensureProfile(ctx context.Context, s *scenarios.Scenario, sel prof
 
 // meta describes a run for reports; its reproduce line is the `drainproof
 // run` that does the same on the same cluster, writing where the suite did.
-func (e *Env) meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result, dir string, sel profile.Selection) reports.Run {
+func (e *Env) meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result, dir string, sel profile.Selection, probers int) reports.Run {
 	wd, _ := os.Getwd()
 	out := reports.Reproduce([]string{"", dir}, wd)[1]
 	var rel []string // the profile's release (registry mode), as run's flags
@@ -201,6 +201,9 @@ func (e *Env) meta(s *scenarios.Scenario, dp reports.DataPlane, res *run.Result,
 		if sel.Hub != "" {
 			rel = append(rel, "--image-registry", sel.Hub)
 		}
+	}
+	if probers != 0 {
+		rel = append(rel, "--probers", run.ProbersString(probers))
 	}
 	if ex := e.existing; ex != nil {
 		cmd := append(append([]string{"drainproof", "run", "--scenario", s.Name}, ex.Flags()...), rel...)

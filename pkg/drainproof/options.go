@@ -11,6 +11,7 @@ import (
 	"github.com/drainproof/drainproof/internal/access"
 	"github.com/drainproof/drainproof/internal/cluster"
 	"github.com/drainproof/drainproof/internal/profile"
+	"github.com/drainproof/drainproof/internal/run"
 )
 
 // Option configures Run and NewEnv. The set is sealed: only this package's
@@ -30,8 +31,11 @@ type options struct {
 	log                     io.Writer
 	flags                   *flag.FlagSet // flags registered by WithFlags, read when used
 	// versions: profile → upstream release (registry mode); hub serves their images.
-	versions   map[string]string
-	hub        string
+	versions map[string]string
+	hub      string
+	// probers: where the probes run (run.ParseProbers: 0 host, N pods, run.ProbersPerNode).
+	probers    int
+	badProbers error // an invalid WithProbers (or -probers flag), reported by Setup and Run
 	badRelease error // the first invalid WithProfileVersion/WithImageRegistry (or flag), reported by Setup and Run
 }
 
@@ -117,6 +121,26 @@ func WithOut(dir string) Option { return optionFunc(func(o *options) { o.out = d
 // WithLog receives progress lines (default: discarded).
 func WithLog(w io.Writer) Option { return optionFunc(func(o *options) { o.log = w }) }
 
+// WithProbers says where a run's SSH, HTTP and load probes run: "host"
+// (the default: this process), "in-cluster" (one prober pod per Ready node)
+// or "in-cluster=N" (N pods of the fixtures image in the run's namespace,
+// spread over the nodes, each holding its share of the traffic against the
+// probed Service's ClusterIP; their events are merged into the run's ledger,
+// and a prober that dies makes the run INCOMPLETE). Anything else makes
+// Setup and Run fail, naming it.
+func WithProbers(spec string) Option {
+	return optionFunc(func(o *options) { o.setProbers(spec) })
+}
+
+func (o *options) setProbers(spec string) {
+	n, err := run.ParseProbers(spec)
+	if err != nil {
+		o.badProbers = fmt.Errorf("WithProbers: %w", err)
+		return
+	}
+	o.probers, o.badProbers = n, nil
+}
+
 // WithProfileVersion runs profile's scenarios at an upstream release: the
 // release's own images (for istio, <hub>/pilot:version and <hub>/proxyv2:version:
 // real istiod, pilot-agent and Envoy), pulled by the nodes, nothing built.
@@ -152,6 +176,9 @@ func (o *options) setVersion(prof, v string) {
 
 // selection is the options' profile selection, or the first invalid one.
 func (o *options) selection() (profile.Selection, error) {
+	if o.badProbers != nil {
+		return profile.Selection{}, o.badProbers
+	}
 	if o.badRelease != nil {
 		return profile.Selection{}, o.badRelease
 	}
@@ -163,7 +190,7 @@ func (o *options) selection() (profile.Selection, error) {
 	return profile.Selection{Versions: o.versions, Hub: o.hub}, nil
 }
 
-// WithFlags registers -cluster, -air-gapped, -keep, -reports,
+// WithFlags registers -cluster, -air-gapped, -keep, -reports, -probers,
 // -profile-version PROFILE=VERSION (repeatable) and -image-registry on fs, with
 // the other options as defaults; their parsed values win (drainproof's own
 // suites use flag.CommandLine, so `go test ... -args -cluster NAME` works).
@@ -189,6 +216,13 @@ func (o *options) registerFlags() {
 			return err
 		}
 		o.setVersion(prof, v)
+		return nil
+	})
+	o.flags.Func("probers", "where the probes run: host (default), in-cluster (a prober pod per node) or in-cluster=N", func(s string) error {
+		if _, err := run.ParseProbers(s); err != nil {
+			return err
+		}
+		o.setProbers(s)
 		return nil
 	})
 	o.flags.StringVar(&o.hub, "image-registry", o.hub, "HOST/REPO serving the -profile-version releases' images (default each profile's hub)")

@@ -67,10 +67,10 @@ func (e *Env) Run(ctx context.Context, s *Scenario, opts ...Option) (*Result, er
 	res, err := run.Run(ctx, run.Options{
 		Scenario: s.Scenario, Files: s.files, Cluster: e.access,
 		Images: ready.Images, Charts: ready.Charts, NodeImage: e.nodeImage(), OutDir: o.out, Keep: o.keep, Log: o.log,
-		NotCarried: ready.DataPlane.NotCarried,
+		NotCarried: ready.DataPlane.NotCarried, Probers: o.probers,
 	})
 	if res != nil {
-		meta := e.meta(s.Scenario, ready.DataPlane, res, o.out, sel)
+		meta := e.meta(s.Scenario, ready.DataPlane, res, o.out, sel, o.probers)
 		if werr := reports.WriteRun(o.out, meta, s.Expect, res.Verdict, res.Events); werr != nil {
 			err = errors.Join(err, fmt.Errorf("write reports: %w", werr))
 		}
@@ -104,7 +104,7 @@ func (e *Env) preflight(ctx context.Context, s *Scenario, o options) (*Result, e
 	if err != nil {
 		return nil, err
 	}
-	meta := e.meta(s.Scenario, p.DataPlane(), res, o.out, sel)
+	meta := e.meta(s.Scenario, p.DataPlane(), res, o.out, sel, o.probers)
 	if err := reports.WriteRun(o.out, meta, s.Expect, res.Verdict, res.Events); err != nil {
 		return nil, fmt.Errorf("write reports: %w", err)
 	}

@@ -130,3 +130,13 @@ func New(spec Spec) (Set, error) {
 func atLeast(p probe.Probe, n int) func() bool {
 	return func() bool { return p.Stats().Connections.Load() >= int64(n) }
 }
+
+// Reporting is a probe that says itself when its traffic is up (an
+// in-cluster prober: it evaluates this package's rule where its probes run).
+type Reporting interface {
+	probe.Probe
+	Established() bool
+}
+
+// Remote makes p a member of a Set, established when it says so.
+func Remote(p Reporting) Probe { return Probe{p, p.Established} }
