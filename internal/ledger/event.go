@@ -52,6 +52,12 @@ const (
 	NotRun Kind = "not-run"
 )
 
+// DetailUnanswered, on a ClosedByClient event, is how long the connection's
+// last heartbeat had gone unanswered when the client closed it (set only
+// when that exceeds the probe's heartbeat timeout): the close then proves
+// nothing about whether the connection was still carried.
+const DetailUnanswered = "unanswered"
+
 // Resolution is the precision of event times in a ledger file.
 const Resolution = time.Millisecond
 

@@ -25,6 +25,10 @@ import (
 //   - a DisruptionStart names its victims (Detail["pods"], comma-separated)
 //     and one of them never has a PodDeleting or PodGone in the ledger
 //     (nothing was deleted, the rollout did not start);
+//   - a probe connection was closed by the client while its heartbeat had
+//     gone unanswered (ledger.DetailUnanswered: it may have been
+//     black-holed), and the rest of the ledger proves no failure (a pass,
+//     or a known-bad twin's control that did not hold);
 //   - the disruption carried nothing: its named victims together carried no
 //     probe connection, request, hit or outbound call (attribution rule of
 //     index.go); with no victims named (attach mode's --disrupt), no probe
@@ -57,10 +61,15 @@ func incompleteReasons(evs []ledger.Event) []string {
 
 // checkComplete applies the completeness rule: one finding (check
 // "complete") and the reasons the run is incomplete (nil when complete).
-func checkComplete(ix *index, metrics map[string]*PodMetrics, tl Timeline) (Finding, []string) {
+func checkComplete(ix *index, metrics map[string]*PodMetrics, tl Timeline, unproven bool) (Finding, []string) {
 	reasons := incompleteReasons(ix.events)
 	evidence := append(kindEvents(ix.events, ledger.NotRun), kindEvents(ix.events, ledger.Incomplete)...)
 	reasons = append(reasons, neverEstablished(ix.events)...)
+	if unproven {
+		why, evs := unanswered(ix, tl)
+		reasons = append(reasons, why...)
+		evidence = append(evidence, evs...)
+	}
 
 	starts := kindEvents(ix.events, ledger.DisruptionStart)
 	dones := kindEvents(ix.events, ledger.DisruptionDone)
@@ -114,6 +123,25 @@ func checkComplete(ix *index, metrics map[string]*PodMetrics, tl Timeline) (Find
 		f.Message = "complete: " + strings.Join(carried, "; ")
 	}
 	return f, reasons
+}
+
+// unanswered names the connections the client closed while a heartbeat had
+// gone unanswered past the probe's heartbeat timeout
+// (ledger.DetailUnanswered): they may have been black-holed, so the ledger
+// cannot tell whether they were carried to their end.
+func unanswered(ix *index, tl Timeline) ([]string, []ledger.Event) {
+	var why []string
+	var evs []ledger.Event
+	for _, id := range ix.connIDs {
+		end := ix.conns[id].end
+		if end == nil || end.Kind != ledger.ClosedByClient || end.Detail[ledger.DetailUnanswered] == "" {
+			continue
+		}
+		evs = append(evs, *end)
+		why = append(why, fmt.Sprintf("could not tell: %s was closed by the client at %s with its heartbeat unanswered for %s",
+			id, tl.Format(end.Time), end.Detail[ledger.DetailUnanswered]))
+	}
+	return why, evs
 }
 
 // neverEstablished names the probes that carried nothing at all: dialled

@@ -175,3 +175,41 @@ func TestCarryingIsBusiestFirst(t *testing.T) {
 		t.Fatalf("Carrying = %+v, want %+v", got, want)
 	}
 }
+
+// unansweredAt marks the first ClosedByClient of conn in b as closed with its
+// heartbeat unanswered (the probe's ledger.DetailUnanswered).
+func unansweredAt(t *testing.T, b *book, conn string) {
+	t.Helper()
+	for i, e := range b.evs {
+		if e.Conn == conn && e.Kind == ledger.ClosedByClient {
+			b.evs[i].Detail = map[string]string{ledger.DetailUnanswered: "3.2s"}
+			return
+		}
+	}
+	t.Fatalf("no ClosedByClient of %s", conn)
+}
+
+// A session the client closed while its heartbeat went unanswered may have
+// been black-holed: a run that would pass cannot tell, so it is INCOMPLETE.
+func TestClientCloseWithHeartbeatUnansweredCannotPass(t *testing.T) {
+	b := rollout(true)
+	if v := Evaluate(Expect{}, b.evs); v.Outcome != Pass {
+		t.Fatalf("baseline outcome %s, want PASS", v.Outcome)
+	}
+	unansweredAt(t, b, "ssh-003")
+	wantIncomplete(t, Evaluate(Expect{}, b.evs), "could not tell: ssh-003 was closed by the client at")
+}
+
+// It never hides a failure the ledger proves: a known-bad twin whose drops
+// hold its control still FAILED AS EXPECTED, a plain failure still FAIL.
+func TestUnansweredCloseDoesNotHideAProvenFailure(t *testing.T) {
+	b := rollout(false)
+	b.conn("ssh-009", "10.0.0.3:40009", 500, 3900, ledger.ClosedByClient, "")
+	unansweredAt(t, b, "ssh-009")
+	if v := Evaluate(nodrainControl(), b.evs); v.Outcome != FailedAsExpected {
+		t.Fatalf("twin outcome %s (%v), want FAILED AS EXPECTED", v.Outcome, v.IncompleteReasons)
+	}
+	if v := Evaluate(Expect{}, b.evs); v.Outcome != Fail {
+		t.Fatalf("outcome %s (%v), want FAIL", v.Outcome, v.IncompleteReasons)
+	}
+}

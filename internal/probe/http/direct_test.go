@@ -148,16 +148,23 @@ func TestIdleCloseByServerIsNotADrop(t *testing.T) {
 // the listener closed are dial failures, and nothing is dropped.
 func TestHTTPDGracefulShutdownNoDrops(t *testing.T) {
 	srv := testsupport.StartHTTPD(t, nil)
-	cfg := DefaultConfig(srv.URL+"/?delay=50ms", 30*time.Second)
+	// Each connection is busy with a 300 ms request for all but the few ms
+	// to its next 20 ms grid tick, and all 10 finish their requests within
+	// a few ms of each other: a SIGTERM sent as soon as a count of finished
+	// requests is reached lands in that gap (every connection idle, closed
+	// idle, none with Connection: close; CI caught it). So SIGTERM goes
+	// 100 ms into the next round, 200 ms before it ends.
+	cfg := DefaultConfig(srv.URL+"/?delay=300ms", 30*time.Second)
 	cfg.Connections, cfg.Interval = 10, 20*time.Millisecond
 	p := mustNew(t, cfg)
 	l := ledger.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := started(ctx, t, p, l)
-	testsupport.Eventually(t, 10*time.Second, "10 open connections and 50 requests", func() bool {
-		return p.Stats().Open.Load() == 10 && p.Stats().Requests.Load() >= 50
+	testsupport.Eventually(t, 10*time.Second, "10 open connections and 20 requests", func() bool {
+		return p.Stats().Open.Load() == 10 && p.Stats().Requests.Load() >= 20
 	})
+	time.Sleep(100 * time.Millisecond) // into the next round (see above)
 	if err := srv.Terminate(); err != nil {
 		t.Fatal(err)
 	}

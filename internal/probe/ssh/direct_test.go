@@ -210,3 +210,37 @@ func TestRedialReplacesServerEndedSessionsUntilTheSlotLifetime(t *testing.T) {
 		t.Fatalf("want only clean server ends (and maybe a final client close):\n%s", dump(es))
 	}
 }
+
+// A client close while the server is frozen (its heartbeat unanswered past
+// HeartbeatTimeout) says so in the end event: the close proves nothing about
+// whether the session was still carried. A close with every heartbeat
+// answered does not.
+func TestClientCloseRecordsUnansweredHeartbeat(t *testing.T) {
+	srv := testsupport.StartSSHD(t, nil)
+	t.Cleanup(func() { srv.Signal(syscall.SIGCONT) })
+	tg := fixtureTarget(srv)
+	const n = 2
+	p := mustNew(t, testConfig(tg, n, func(c *Config) {
+		c.Lifetime = 0
+		c.HeartbeatTimeout = 150 * time.Millisecond
+		c.DropAfter = 10 * time.Second
+	}))
+	r := startRun(t, p)
+	r.waitOpen(t, n)
+	if err := srv.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	// The freeze is scripted: long past the heartbeat timeout (a heartbeat
+	// is written within one 100 ms interval of it), short of DropAfter.
+	time.Sleep(time.Second)
+	r.cancel()
+	es := r.wait(t, 10*time.Second)
+	for _, e := range ofKind(es, ledger.ClosedByClient) {
+		if e.Detail[ledger.DetailUnanswered] == "" {
+			t.Errorf("%s: closed while frozen, no %q detail: %v", e.Conn, ledger.DetailUnanswered, e.Detail)
+		}
+	}
+	if count(es, ledger.ClosedByClient) != n {
+		t.Fatalf("want %d ClosedByClient:\n%s", n, dump(es))
+	}
+}

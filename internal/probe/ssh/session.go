@@ -51,9 +51,8 @@ type session struct {
 	// first echo (same seq: an echo of either copy answers it, a later
 	// duplicate is ignored), and its DropAfter counts from firstSent, the
 	// first copy, so a command that never answers still ends as a Drop.
-	// firstSent is touched by the session's shard alone.
 	answered  atomic.Bool
-	firstSent int64
+	firstSent atomic.Int64
 }
 
 // readEnd is how the server side of a session ended, as readLoop saw it.
@@ -139,7 +138,7 @@ func (s *session) beat(line *[32]byte) bool {
 			now, from := s.now(), sent
 			answered := s.answered.Load()
 			if !answered {
-				from = s.firstSent
+				from = s.firstSent.Load()
 			}
 			if age := time.Duration(now - from); age >= s.p.cfg.DropAfter && s.sentAt.CompareAndSwap(sent, -1) {
 				s.timedOut <- age
@@ -160,7 +159,7 @@ func (s *session) beat(line *[32]byte) bool {
 	}
 	seq := s.seq.Add(1)
 	if seq == 1 {
-		s.firstSent = sent
+		s.firstSent.Store(sent)
 	}
 	s.write(line, seq, sent)
 	return true
@@ -279,9 +278,14 @@ const politeClose = time.Second
 // outstanding heartbeat, closes the channel, gives the server politeClose to
 // close its side, closes the socket, and waits for readLoop so no event of
 // this session follows the end event.
+//
+// A heartbeat unanswered for HeartbeatTimeout or longer at that moment is
+// recorded in Detail["unanswered"] (its age): the session may have been
+// black-holed, so the client's close proves nothing about whether it was
+// still carried (the verdict cannot tell, see verdict's completeness rule).
 func (p *Probe) closeByClient(s *session, reason string) {
 	at := time.Now()
-	s.sentAt.Store(-1)
+	sent := s.sentAt.Swap(-1)
 	s.c.session.Close()
 	t := time.NewTimer(politeClose)
 	var r readEnd
@@ -296,6 +300,14 @@ func (p *Probe) closeByClient(s *session, reason string) {
 	e := s.event(ledger.ClosedByClient)
 	e.Time = at
 	e.Detail = map[string]string{"reason": reason}
+	if sent > 0 {
+		if !s.answered.Load() {
+			sent = s.firstSent.Load()
+		}
+		if age := time.Duration(int64(at.Sub(p.epoch)) + 1 - sent); age >= p.cfg.HeartbeatTimeout {
+			e.Detail[ledger.DetailUnanswered] = age.Round(time.Millisecond).String()
+		}
+	}
 	p.finish(s, e, r)
 }
 
