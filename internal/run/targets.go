@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/drainproof/drainproof/internal/probe"
 )
 
 // nodeAddress is where the harness reaches NodePorts when a Service has no
@@ -71,24 +73,11 @@ func serviceAddress(ctx context.Context, cs kubernetes.Interface, ns, svc string
 	return addr, fmt.Sprintf("%s: service %s NodePort %d on %s", field, svc, sp.NodePort, node), nil
 }
 
-// waitAccepting holds until addr accepts a TCP connection: a Deployment can
-// be available a moment before kube-proxy routes its NodePort. A target that
-// never accepts is a setup error naming the scenario field.
+// waitAccepting is probe.WaitAccepting with the scenario field named: a
+// target that never accepts is a setup error naming it.
 func waitAccepting(ctx context.Context, addr, field string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var d net.Dialer
-	var last error
-	for {
-		c, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			return c.Close()
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s: %s does not accept connections after %s: %v", field, addr, timeout, last)
-		case <-time.After(100 * time.Millisecond):
-		}
+	if err := probe.WaitAccepting(ctx, addr, timeout); err != nil {
+		return fmt.Errorf("%s: %w", field, err)
 	}
+	return nil
 }
