@@ -14,7 +14,14 @@ import (
 	"github.com/drainproof/drainproof/internal/testsupport"
 )
 
-func TestMain(m *testing.M) { os.Exit(testsupport.RunTests(m)) }
+// TestMain also makes the test binary the floor benchmark's plain TCP echo
+// server when started with floorServerEnv set (see floor_test.go).
+func TestMain(m *testing.M) {
+	if os.Getenv(floorServerEnv) != "" {
+		os.Exit(runFloorServer())
+	}
+	os.Exit(testsupport.RunTests(m))
+}
 
 // target is what a probe needs to reach one SSH server (maybe through a proxy).
 type target struct {
