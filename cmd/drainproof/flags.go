@@ -45,3 +45,6 @@ func refuseRepeatedFlags(c *cobra.Command) {
 func accumulates(typ string) bool {
 	return strings.HasSuffix(typ, "Slice") || strings.HasSuffix(typ, "Array") || strings.Contains(typ, "To")
 }
+
+// probersUsage is --probers' help, the same for run and matrix (run.ParseProbers reads it).
+const probersUsage = "where the SSH/HTTP/load probes run: `host` (this process), in-cluster (one prober pod per Ready node) or in-cluster=N (N pods spread over the nodes, each holding its share)"

@@ -45,7 +45,9 @@ release, istio-1.26.3@<k8s> and istio-1.27.1@<k8s>, each running the release's o
 (pulled from --image-registry) instead of the air-gapped build. Before any cluster work a
 preflight checks every cell's images (a release's must resolve in their registry, a stand-in's
 source must be there); a cell whose images cannot be had is NOT RUN naming them, and a
-Kubernetes version none of whose cells can run gets no cluster.`,
+Kubernetes version none of whose cells can run gets no cluster.
+
+--probers in-cluster[=N] runs every scenario's probes as prober pods, as drainproof run does.`,
 		Example: `  drainproof matrix --k8s v1.33.13,v1.35.4 --labels suite=smoke --out _out/matrix
   drainproof matrix --k8s v1.33.13 --labels profile=istio --istio-version 1.26.3,1.27.1 --out _out/istio
   drainproof matrix --k8s v1.33.13 --labels disruption=drain-node --clusters dp-multi --out _out/m`,
@@ -67,6 +69,7 @@ Kubernetes version none of whose cells can run gets no cluster.`,
 	fs.StringVar(&o.prefix, "cluster-prefix", "drainproof-matrix", "cluster name `PREFIX` when --clusters is not given")
 	fs.BoolVar(&o.keep, "keep", false, "keep the clusters the matrix created (reused clusters are always kept)")
 	fs.IntVar(&o.parallel, "parallel", 1, "run up to `N` scenarios of a cell at once, each in its own namespace (drain-node scenarios always run alone)")
+	fs.StringVar(&o.probers, "probers", "host", probersUsage)
 	o.existing.register(fs)
 	o.rel.register(fs, true)
 	_ = cmd.MarkFlagDirname("out")
@@ -78,6 +81,8 @@ type matrixOptions struct {
 	labels, out, prefix string
 	keep                bool
 	parallel            int
+	probers             string   // --probers as given
+	proberCount         int      // run.Options.Probers, parsed from probers
 	kindFlags           []string // --k8s, --clusters, --cluster-prefix as given
 	existing            existingFlags
 	ex                  *access.Existing // --kubeconfig's cluster, nil for kind
@@ -94,6 +99,11 @@ func (o *matrixOptions) run(ctx context.Context) error {
 	if o.labels == "" {
 		return usagef("--labels: required (e.g. --labels suite=smoke; `drainproof list` shows the labels)")
 	}
+	probers, err := run.ParseProbers(o.probers)
+	if err != nil {
+		return usagef("--probers: %v", err)
+	}
+	o.proberCount = probers
 	for _, name := range append(append([]string{}, o.clusters...), o.prefix) {
 		if !dnsLabel.MatchString(name) {
 			return usagef("--clusters/--cluster-prefix: %q is not a DNS label (kind cluster names are)", name)
@@ -295,7 +305,7 @@ func (o *matrixOptions) runCell(ctx context.Context, c access.Cluster, base map[
 		out := filepath.Join(dir, name)
 		res, err := run.Run(ctx, run.Options{Scenario: sc, Files: files[i], Cluster: c,
 			Images: ready.Images, Charts: ready.Charts, NodeImage: nodeImage, OutDir: out, Log: log,
-			NotCarried: ready.DataPlane.NotCarried})
+			NotCarried: ready.DataPlane.NotCarried, Probers: o.proberCount})
 		if res == nil {
 			msg := "no run"
 			if err != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 // A bad --probers is a usage error naming the flag, before any cluster or
-// image work.
+// image work, in run and in matrix alike.
 func TestProbersFlagRefused(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	for _, tc := range []struct{ value, want string }{
@@ -16,12 +16,17 @@ func TestProbersFlagRefused(t *testing.T) {
 		{"in-cluster=two", `--probers: "in-cluster=two": N must be`},
 		{"bogus", `--probers: "bogus": want host, in-cluster or in-cluster=N`},
 	} {
-		r := cli(t, "run", "--scenario", "gateway-rollout-ssh", "--out", out, "--probers", tc.value)
-		if r.code != 2 || !strings.HasPrefix(r.stderr, errorPrefix) || !strings.Contains(r.stderr, tc.want) {
-			t.Errorf("--probers %s: exit %d, stderr %q: want exit 2 with %q", tc.value, r.code, r.stderr, tc.want)
-		}
-		if strings.Contains(r.stderr, "[images]") || strings.Contains(r.stderr, "[cluster]") {
-			t.Errorf("--probers %s: cluster or image work before the flags were checked:\n%s", tc.value, r.stderr)
+		for _, args := range [][]string{
+			{"run", "--scenario", "gateway-rollout-ssh", "--out", out},
+			{"matrix", "--labels", "suite=smoke", "--out", out},
+		} {
+			r := cli(t, append(args, "--probers", tc.value)...)
+			if r.code != 2 || !strings.HasPrefix(r.stderr, errorPrefix) || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("%s --probers %s: exit %d, stderr %q: want exit 2 with %q", args[0], tc.value, r.code, r.stderr, tc.want)
+			}
+			if strings.Contains(r.stderr, "[images]") || strings.Contains(r.stderr, "[cluster]") {
+				t.Errorf("%s --probers %s: cluster or image work before the flags were checked:\n%s", args[0], tc.value, r.stderr)
+			}
 		}
 	}
 }

@@ -62,7 +62,7 @@ recorded). A prober that dies or whose stream cannot be read makes the run INCOM
 	fs.BoolVar(&o.airGapped, "air-gapped", false, "use drainproof's own node image, built from Go modules and Debian (no registry)")
 	fs.StringVar(&o.cluster, "cluster", cluster.DefaultName, "kind cluster to use; created when missing and left for reuse")
 	fs.BoolVar(&o.keep, "keep", false, "leave the run's namespace (and a cluster whose creation failed) for inspection")
-	fs.StringVar(&o.probers, "probers", "host", "where the SSH/HTTP/load probes run: `host` (this process), in-cluster (one prober pod per Ready node) or in-cluster=N (N pods spread over the nodes, each holding its share)")
+	fs.StringVar(&o.probers, "probers", "host", probersUsage)
 	o.existing.register(fs)
 	o.rel.register(fs, false)
 	_ = cmd.RegisterFlagCompletionFunc("scenario", completeScenarios)
