@@ -37,10 +37,12 @@ type Values struct {
 	PullPolicy string
 }
 
-// Chart renders one chart a profile offers, offline, for namespace. values
-// are the template's dict; a key the chart does not take is an error that
-// names it (chart "istio-gateway": values.replics: unknown key ...).
-type Chart func(namespace string, values map[string]string) (string, error)
+// Chart renders one chart a profile offers, offline, for namespace, its
+// images pulled as pullPolicy says (Values.PullPolicy: how the run's images
+// reach the nodes). values are the template's dict; a key the chart does not
+// take is an error that names it (chart "istio-gateway": values.replics:
+// unknown key ...).
+type Chart func(namespace, pullPolicy string, values map[string]string) (string, error)
 
 // Render executes s's manifest template and decodes the objects it yields.
 // It is pure: same scenario files and values, same objects.
@@ -74,7 +76,7 @@ func Render(files fs.FS, s *Scenario, v Values) ([]*unstructured.Unstructured, e
 			if !ok || c == nil {
 				return "", fmt.Errorf("chart %q is not offered by this scenario's profile (%q offers: %s)", name, s.Profile, strings.Join(chartNames(v.Charts), ", "))
 			}
-			out, err := c(v.Namespace, values)
+			out, err := c(v.Namespace, v.PullPolicy, values)
 			if err != nil {
 				return "", fmt.Errorf("chart %q: %w", name, err)
 			}

@@ -70,7 +70,10 @@ func TestRenderImageTable(t *testing.T) {
 func TestRenderChartsAndDicts(t *testing.T) {
 	files := fstest.MapFS{"m.yaml": {Data: []byte("---\n{{ chart \"gw\" (dict \"name\" \"x\") }}\n")}}
 	s := &Scenario{Name: "c", Profile: "istio", Manifests: "m.yaml", Source: "c.yaml"}
-	gw := func(ns string, v map[string]string) (string, error) {
+	gw := func(ns, pull string, v map[string]string) (string, error) {
+		if pull != "Never" {
+			t.Errorf("chart rendered with pull policy %q, want the run's (Never by default)", pull)
+		}
 		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + v["name"] + ", namespace: " + ns + "}\n", nil
 	}
 	objs, err := Render(files, s, Values{Namespace: "ns-1", Charts: map[string]Chart{"gw": gw}})

@@ -79,7 +79,7 @@ func Ensure(ctx context.Context, c access.Cluster, p Profile, base map[string]st
 		return nil, err
 	}
 	t0 = time.Now()
-	if err := p.Install(ctx, c.RESTConfig(), r.Images, log); err != nil {
+	if err := p.Install(ctx, c.RESTConfig(), r.Images, c.PullPolicy(), log); err != nil {
 		return nil, fmt.Errorf("profile %s: install: %w", p.Name(), err)
 	}
 	r.Timings = append(r.Timings, cluster.Timing{Step: "profile " + p.Name() + " install", Duration: time.Since(t0)})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/drainproof/drainproof/internal/image"
@@ -28,7 +29,7 @@ func (envoyProfile) Images(ctx context.Context, o image.Options) (map[string]*im
 	return envoyImage(ctx, o, "envoy")
 }
 
-func (envoyProfile) Install(_ context.Context, _ *rest.Config, images map[string]string, _ io.Writer) error {
+func (envoyProfile) Install(_ context.Context, _ *rest.Config, images map[string]string, _ corev1.PullPolicy, _ io.Writer) error {
 	return needImage(images, "envoy")
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/drainproof/drainproof/internal/image"
@@ -39,12 +40,12 @@ func envoyGatewayImages(b *envoygateway.Built) map[string]*imgbuild.Archived {
 	return map[string]*imgbuild.Archived{"envoy-gateway": b.ControlPlane, "envoy-gateway-proxy": b.Proxy}
 }
 
-func (p *envoyGatewayProfile) Install(ctx context.Context, cfg *rest.Config, images map[string]string, log io.Writer) error {
+func (p *envoyGatewayProfile) Install(ctx context.Context, cfg *rest.Config, images map[string]string, pull corev1.PullPolicy, log io.Writer) error {
 	b, err := p.last.forInstall("envoy-gateway", images, envoyGatewayImages)
 	if err != nil {
 		return err
 	}
-	return envoygateway.Install(ctx, cfg, b, log)
+	return envoygateway.Install(ctx, cfg, b.OnCluster(pull), log)
 }
 
 func (*envoyGatewayProfile) DataPlane() DataPlane {

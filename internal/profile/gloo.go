@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/drainproof/drainproof/internal/image"
@@ -35,7 +36,7 @@ func (glooProfile) Images(ctx context.Context, o image.Options) (map[string]*ima
 	return envoyImage(ctx, o, GlooImage)
 }
 
-func (glooProfile) Install(_ context.Context, _ *rest.Config, images map[string]string, _ io.Writer) error {
+func (glooProfile) Install(_ context.Context, _ *rest.Config, images map[string]string, _ corev1.PullPolicy, _ io.Writer) error {
 	return needImage(images, GlooImage)
 }
 

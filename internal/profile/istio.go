@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/drainproof/drainproof/internal/image"
@@ -43,12 +44,12 @@ func istioImages(b *istio.Built) map[string]*imgbuild.Archived {
 	return map[string]*imgbuild.Archived{"istiod": b.Istiod, "istio-proxy": b.Proxy}
 }
 
-func (p *istioProfile) Install(ctx context.Context, cfg *rest.Config, images map[string]string, log io.Writer) error {
+func (p *istioProfile) Install(ctx context.Context, cfg *rest.Config, images map[string]string, pull corev1.PullPolicy, log io.Writer) error {
 	b, err := p.last.forInstall("istio", images, istioImages)
 	if err != nil {
 		return err
 	}
-	return istio.Install(ctx, cfg, b, log)
+	return istio.Install(ctx, cfg, b.OnCluster(pull), log)
 }
 
 // Charts offers Istio's own gateway chart (from the pinned module) to scenarios.

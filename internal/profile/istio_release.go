@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/drainproof/drainproof/internal/image"
@@ -58,7 +59,7 @@ func (p *istioRelease) Images(context.Context, image.Options) (map[string]*image
 	return out, nil
 }
 
-func (p *istioRelease) Install(ctx context.Context, cfg *rest.Config, images map[string]string, log io.Writer) error {
+func (p *istioRelease) Install(ctx context.Context, cfg *rest.Config, images map[string]string, pull corev1.PullPolicy, log io.Writer) error {
 	for n, ref := range p.rel.Images() {
 		if images[n] != ref {
 			return fmt.Errorf("istio %s: image table names %s=%q, the release's is %q", p.rel.Version, n, images[n], ref)
@@ -68,7 +69,7 @@ func (p *istioRelease) Install(ctx context.Context, cfg *rest.Config, images map
 	if err != nil {
 		return err
 	}
-	return istio.Install(ctx, cfg, b, log)
+	return istio.Install(ctx, cfg, b.OnCluster(pull), log)
 }
 
 // Charts: Istio's gateway chart from the pinned module, its proxy pulled (the release's proxyv2).

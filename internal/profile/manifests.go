@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/drainproof/drainproof/internal/image"
@@ -21,7 +22,7 @@ func (manifests) ImageNames() []string { return nil }
 func (manifests) Images(context.Context, image.Options) (map[string]*image.Built, error) {
 	return nil, nil
 }
-func (manifests) Install(context.Context, *rest.Config, map[string]string, io.Writer) error {
+func (manifests) Install(context.Context, *rest.Config, map[string]string, corev1.PullPolicy, io.Writer) error {
 	return nil
 }
 func (manifests) DataPlane() DataPlane {

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 
 	"github.com/drainproof/drainproof/internal/image"
@@ -32,8 +33,10 @@ type Profile interface {
 	// Images builds (or reuses from the cache) this profile's images.
 	Images(ctx context.Context, o image.Options) (map[string]*image.Built, error)
 	// Install makes a cluster ready for this profile's scenarios, given the
-	// run's whole image table. Idempotent.
-	Install(ctx context.Context, cfg *rest.Config, images map[string]string, log io.Writer) error
+	// run's whole image table and how its images reach the cluster's nodes
+	// (pull: access.Cluster's PullPolicy, Never for images loaded into kind
+	// nodes, IfNotPresent for images pushed to a registry). Idempotent.
+	Install(ctx context.Context, cfg *rest.Config, images map[string]string, pull corev1.PullPolicy, log io.Writer) error
 	// DataPlane says what carries the traffic (reports print it): a real
 	// proxy, or the L4 Envoy stand-in, which never counts as real Envoy.
 	DataPlane() DataPlane

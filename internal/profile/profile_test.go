@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/drainproof/drainproof/internal/image/gateways"
 	"github.com/drainproof/drainproof/scenarios"
 )
 
@@ -98,11 +100,60 @@ func TestEnvoyAndGlooProfilesAreStandIns(t *testing.T) {
 				t.Errorf("%s: data plane %+v does not say %q", name, dp, w)
 			}
 		}
-		if err := p.Install(context.Background(), nil, Placeholders(p), nil); err != nil {
+		if err := p.Install(context.Background(), nil, Placeholders(p), corev1.PullNever, nil); err != nil {
 			t.Errorf("%s: Install with its image table: %v", name, err)
 		}
-		if err := p.Install(context.Background(), nil, map[string]string{"fixtures": "f:1"}, nil); err == nil {
+		if err := p.Install(context.Background(), nil, map[string]string{"fixtures": "f:1"}, corev1.PullNever, nil); err == nil {
 			t.Errorf("%s: Install without its image accepted", name)
+		}
+	}
+}
+
+// On an existing cluster the images are pushed to a registry the nodes pull from: every
+// container of every catalog scenario that runs a table image, charts included, is pulled as
+// the run says (Values.PullPolicy), never pinned to Never by a manifest or a chart.
+func TestCatalogPullsAsTheClusterSays(t *testing.T) {
+	c, err := scenarios.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range c.Names() {
+		s, files, err := c.Resolve(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Get(s.Profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		charts, err := Charts(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		images := Placeholders(p)
+		images["fixtures"], images["gateway"] = "f:1", "g:1"
+		for _, g := range gateways.Names() { // gateways built from Go modules ({{ image "traefik" }})
+			images[g] = g + ":1"
+		}
+		objs, err := scenarios.Render(files, s, scenarios.Values{Namespace: "ns-1", Images: images, Charts: charts,
+			SSHSecret: "k", PullPolicy: string(corev1.PullIfNotPresent)})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, o := range objs {
+			spec := []string{"spec", "template", "spec"}
+			if o.GetKind() == "Pod" {
+				spec = []string{"spec"}
+			}
+			for _, list := range []string{"containers", "initContainers"} {
+				cs, _, _ := unstructured.NestedSlice(o.Object, append(spec, list)...)
+				for _, ci := range cs {
+					ctr, _ := ci.(map[string]any)
+					if pull, _ := ctr["imagePullPolicy"].(string); pull == string(corev1.PullNever) {
+						t.Errorf("%s: %s/%s container %v: imagePullPolicy Never, want the run's (IfNotPresent)", name, o.GetKind(), o.GetName(), ctr["name"])
+					}
+				}
+			}
 		}
 	}
 }

@@ -142,6 +142,27 @@ nodes:
 			assertRan(t, pods, registryDigest(t, reg.Host+"/"+ref), "")
 		}
 	})
+
+	// A profile with a cluster-wide install: istiod and the injected proxy (pilot-agent + the
+	// Envoy stand-in) built here, pushed with the fixtures, pulled by the node (never loaded).
+	t.Run("istio pushed to --registry", func(t *testing.T) {
+		repo := reg.Host + "/dp-test"
+		var res *drainproof.Result
+		for _, name := range []string{"istio-ssh-exit-on-zero", "istio-ssh-drain-short"} {
+			r, out := runExisting(ctx, t, name, drainproof.WithKubeconfig(kubeconfig), drainproof.WithRegistry(repo))
+			assertCleanedUp(ctx, t, cs, r.Namespace)
+			assertSummary(t, out, "| images | pushed to "+repo+" |", "| image istiod | "+repo+"/", "| image istio-proxy | "+repo+"/")
+			res = r
+		}
+		for _, img := range []string{"istiod", "istio-proxy"} {
+			ref := res.Env.Images[img]
+			if !strings.HasPrefix(ref, repo+"/") {
+				t.Fatalf("image %s is %q, not pushed to %s", img, ref, repo)
+			}
+			assertResolved(t, reg, strings.TrimPrefix(ref, reg.Host+"/"), nodeIPs, "")
+			assertRan(t, pods, registryDigest(t, ref), "")
+		}
+	})
 }
 
 // registryDigest is the manifest digest the registry holds for ref.
@@ -242,7 +263,7 @@ func assertRan(t *testing.T, pods *podImages, digest, name string) {
 }
 
 // podImages records the imageID of every running container in a run's
-// namespace (dp-*) while the test runs.
+// namespace (dp-*) and in istio-system while the test runs.
 type podImages struct {
 	mu  sync.Mutex
 	ids map[string]bool
@@ -259,7 +280,7 @@ func watchPodImages(ctx context.Context, t *testing.T, cs kubernetes.Interface) 
 			if list, err := cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{}); err == nil {
 				p.mu.Lock()
 				for _, pod := range list.Items {
-					if !strings.HasPrefix(pod.Namespace, "dp-") {
+					if !strings.HasPrefix(pod.Namespace, "dp-") && pod.Namespace != "istio-system" {
 						continue
 					}
 					for _, st := range append(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses...) {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/drainproof/drainproof/internal/image/gobuild"
 	"github.com/drainproof/drainproof/internal/image/imgbuild"
 )
@@ -39,7 +41,29 @@ type Built struct {
 	Proxy           *Image // the Envoy stand-in as envoy
 	DataPlane       string // DataPlaneStandIn
 	ModuleDir       string // the module's source in the Go module cache (the chart)
-	Timings         []imgbuild.Timing
+	// Delivered is how the images reach the cluster's nodes (access.Cluster's PullPolicy): ""
+	// or Never when loaded into kind's nodes, IfNotPresent when pushed to a registry the nodes
+	// pull from. Set on a copy per cluster (OnCluster), never on the build itself.
+	Delivered corev1.PullPolicy
+	Timings   []imgbuild.Timing
+}
+
+// OnCluster is b for a cluster its images reach as delivered says (a copy: one build serves
+// every cluster of a process).
+func (b *Built) OnCluster(delivered corev1.PullPolicy) *Built {
+	c := *b
+	c.Delivered = delivered
+	return &c
+}
+
+// PullPolicy is the imagePullPolicy of the control plane the chart deploys: Never for an image
+// loaded into the nodes (a missing one is an error, not a download), IfNotPresent for one pushed
+// to the registry the nodes pull from.
+func (b *Built) PullPolicy() string {
+	if b.Delivered != "" {
+		return string(b.Delivered)
+	}
+	return "Never"
 }
 
 // Archives are the image archives to load into a cluster's nodes.

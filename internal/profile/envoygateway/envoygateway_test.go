@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/drainproof/drainproof/internal/helmrelease"
 	"github.com/drainproof/drainproof/internal/image/gobuild"
 )
@@ -26,6 +28,27 @@ func fakeBuilt(dir string) *Built {
 // Envoy Gateway's own would run (controller, certgen job, shutdown manager), never pulls it,
 // deploys proxies in their Gateway's namespace with the stand-in image, and carries the CRDs the
 // scenarios need.
+// Pushed to a registry an existing cluster's nodes pull from, the control plane is pulled.
+func TestChartPullsWhatWasPushed(t *testing.T) {
+	dir, _ := moduleDir(t)
+	b := fakeBuilt(dir).OnCluster(corev1.PullIfNotPresent)
+	v, err := values(dir, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := loadChart(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := helmrelease.Render(c, release, Namespace, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m, "imagePullPolicy: IfNotPresent") || strings.Contains(m, "imagePullPolicy: Never") {
+		t.Errorf("rendered chart does not pull the pushed control plane:\n%s", m)
+	}
+}
+
 func TestChartRendersWithOurImagesAndGatewayNamespaceMode(t *testing.T) {
 	dir, _ := moduleDir(t)
 	b := fakeBuilt(dir)

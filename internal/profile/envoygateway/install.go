@@ -48,13 +48,15 @@ var gatewayClassGVR = schema.GroupVersionResource{Group: "gateway.networking.k8s
 // values are the chart's own values.tmpl.yaml with ${GatewayImage} filled (as Envoy Gateway's
 // release does) and drainproof's settings over it: proxies in their Gateway's namespace
 // (GatewayNamespace mode, see the package doc), the stand-in proxy image as the default Envoy
-// image, images never pulled, requests small enough for a kind node on a shared machine.
+// image, the control plane pulled as Built.PullPolicy says (never from kind's nodes, from the
+// registry it was pushed to on an existing cluster), requests small enough for a kind node on a
+// shared machine.
 func values(modDir string, b *Built) (map[string]any, error) {
 	tmpl, err := os.ReadFile(filepath.Join(modDir, filepath.FromSlash(chartDir), "values.tmpl.yaml"))
 	if err != nil {
 		return nil, fmt.Errorf("%s@%s: %w", Module, Version, err)
 	}
-	filled := strings.NewReplacer("${GatewayImage}", b.ControlPlane.Ref, "${GatewayImagePullPolicy}", "Never").Replace(string(tmpl))
+	filled := strings.NewReplacer("${GatewayImage}", b.ControlPlane.Ref, "${GatewayImagePullPolicy}", b.PullPolicy()).Replace(string(tmpl))
 	if strings.Contains(filled, "${") {
 		return nil, fmt.Errorf("%s@%s: %s/values.tmpl.yaml has placeholders drainproof does not fill", Module, Version, chartDir)
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/drainproof/drainproof/internal/image/gobuild"
 	"github.com/drainproof/drainproof/internal/image/imgbuild"
 	"github.com/drainproof/drainproof/internal/image/standin"
@@ -47,15 +49,32 @@ type Built struct {
 	// Release is set in registry mode (Release.Built): Istiod and Proxy name the release's
 	// upstream images, which have no Archive and which the nodes pull; nil for a build here.
 	Release *Release
-	Timings []imgbuild.Timing
+	// Delivered is how the images built here reach the cluster's nodes (access.Cluster's
+	// PullPolicy): "" or Never when they were loaded into kind's nodes, IfNotPresent when they
+	// were pushed to a registry the nodes pull from (an existing cluster). Set on a copy per
+	// cluster (OnCluster), never on the build itself.
+	Delivered corev1.PullPolicy
+	Timings   []imgbuild.Timing
 }
 
-// PullPolicy is the imagePullPolicy of what Install and the gateway chart deploy: Never for
-// images built here and loaded into the nodes (a missing one is an error, not a download),
-// IfNotPresent for a release's images, which the nodes pull.
+// OnCluster is b for a cluster its images reach as delivered says (a copy: one build serves
+// every cluster of a process).
+func (b *Built) OnCluster(delivered corev1.PullPolicy) *Built {
+	c := *b
+	c.Delivered = delivered
+	return &c
+}
+
+// PullPolicy is the imagePullPolicy of what Install and the gateway chart deploy: a release's
+// images are pulled by the nodes (IfNotPresent); images built here are pulled from the registry
+// they were pushed to (Delivered IfNotPresent) or never pulled at all when loaded into the
+// nodes (Never: a missing one is an error, not a download).
 func (b *Built) PullPolicy() string {
-	if b != nil && b.Release != nil {
+	switch {
+	case b != nil && b.Release != nil:
 		return "IfNotPresent"
+	case b != nil && b.Delivered != "":
+		return string(b.Delivered)
 	}
 	return "Never"
 }

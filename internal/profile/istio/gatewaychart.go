@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/drainproof/drainproof/internal/image/gobuild"
 	"github.com/drainproof/drainproof/internal/image/imgbuild"
 )
@@ -104,15 +106,16 @@ func parsePorts(s string) ([]GatewayPort, error) {
 	return out, nil
 }
 
-// GatewayChart renders Istio's gateway chart from b's module for a scenario (b's pull policy:
-// a release's proxyv2 is pulled, an image built here never is).
-func GatewayChart(b *Built) func(namespace string, vals map[string]string) (string, error) {
-	return func(namespace string, vals map[string]string) (string, error) {
+// GatewayChart renders Istio's gateway chart from b's module for a scenario, pulled as b on the
+// run's cluster says (Built.PullPolicy: a release's proxyv2 is pulled; an image built here is
+// pulled from the registry it was pushed to, or never when it was loaded into the nodes).
+func GatewayChart(b *Built) func(namespace, pullPolicy string, vals map[string]string) (string, error) {
+	return func(namespace, pullPolicy string, vals map[string]string) (string, error) {
 		o, err := ParseGatewayValues(namespace, vals)
 		if err != nil {
 			return "", err
 		}
-		return RenderGateway(b, o)
+		return RenderGateway(b.OnCluster(corev1.PullPolicy(pullPolicy)), o)
 	}
 }
 

@@ -35,7 +35,7 @@ func TestParseGatewayValuesNamesTheBadKey(t *testing.T) {
 
 // The gateway a scenario asks for is Istio's own chart, carrying the scenario's drain knobs.
 func TestGatewayChartRendersTheScenarioKnobs(t *testing.T) {
-	m, err := GatewayChart(&Built{ModuleDir: pinnedModule(t)})("ns-1", map[string]string{"name": "ingress", "replicas": "2", "grace": "60",
+	m, err := GatewayChart(&Built{ModuleDir: pinnedModule(t)})("ns-1", "Never", map[string]string{"name": "ingress", "replicas": "2", "grace": "60",
 		"serviceType": "NodePort", "ports": "tcp-ssh:2222", "labels.istio": "ns-1",
 		"env.TERMINATION_DRAIN_DURATION_SECONDS": "5"})
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/drainproof/drainproof/internal/image/gobuild"
 	"github.com/drainproof/drainproof/internal/image/imgbuild"
 )
@@ -86,6 +88,14 @@ func TestValuesNeverPullAndNameTheBuiltImages(t *testing.T) {
 	if v["image"] != b.Istiod.Ref || g["imagePullPolicy"] != "Never" ||
 		g["proxy"].(map[string]any)["image"] != b.Proxy.Ref || g["proxy_init"].(map[string]any)["image"] != b.Proxy.Ref {
 		t.Fatalf("values: %v", v)
+	}
+	// Pushed to a registry an existing cluster's nodes pull from: pulled, and a different install.
+	pushed := b.OnCluster(corev1.PullIfNotPresent)
+	if _, v := values(pushed); v["global"].(map[string]any)["imagePullPolicy"] != "IfNotPresent" || InstallKey(pushed) == InstallKey(b) {
+		t.Fatalf("images pushed to a registry: values %v", v["global"])
+	}
+	if b.Delivered != "" {
+		t.Fatal("OnCluster changed the build itself")
 	}
 	k := InstallKey(b)
 	b.Proxy.Ref = ProxyRepo + ":1.31-c"
