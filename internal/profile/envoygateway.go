@@ -45,7 +45,7 @@ func (p *envoyGatewayProfile) Install(ctx context.Context, cfg *rest.Config, ima
 	if err != nil {
 		return err
 	}
-	return envoygateway.Install(ctx, cfg, b.OnCluster(pull), log)
+	return envoygateway.Install(ctx, cfg, b.OnCluster(pull, images["envoy-gateway"], images["envoy-gateway-proxy"]), log)
 }
 
 func (*envoyGatewayProfile) DataPlane() DataPlane {

@@ -49,7 +49,7 @@ func (p *istioProfile) Install(ctx context.Context, cfg *rest.Config, images map
 	if err != nil {
 		return err
 	}
-	return istio.Install(ctx, cfg, b.OnCluster(pull), log)
+	return istio.Install(ctx, cfg, b.OnCluster(pull, images["istiod"], images["istio-proxy"]), log)
 }
 
 // Charts offers Istio's own gateway chart (from the pinned module) to scenarios.

@@ -69,7 +69,7 @@ func (p *istioRelease) Install(ctx context.Context, cfg *rest.Config, images map
 	if err != nil {
 		return err
 	}
-	return istio.Install(ctx, cfg, b.OnCluster(pull), log)
+	return istio.Install(ctx, cfg, b.OnCluster(pull, "", ""), log)
 }
 
 // Charts: Istio's gateway chart from the pinned module, its proxy pulled (the release's proxyv2).

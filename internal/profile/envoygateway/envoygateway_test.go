@@ -31,7 +31,7 @@ func fakeBuilt(dir string) *Built {
 // Pushed to a registry an existing cluster's nodes pull from, the control plane is pulled.
 func TestChartPullsWhatWasPushed(t *testing.T) {
 	dir, _ := moduleDir(t)
-	b := fakeBuilt(dir).OnCluster(corev1.PullIfNotPresent)
+	b := fakeBuilt(dir).OnCluster(corev1.PullIfNotPresent, "reg.example:5000/dp/envoy-gateway:k1", "reg.example:5000/dp/envoy-standin:k2")
 	v, err := values(dir, b)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +44,8 @@ func TestChartPullsWhatWasPushed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(m, "imagePullPolicy: IfNotPresent") || strings.Contains(m, "imagePullPolicy: Never") {
+	if !strings.Contains(m, "imagePullPolicy: IfNotPresent") || strings.Contains(m, "imagePullPolicy: Never") ||
+		!strings.Contains(m, "image: reg.example:5000/dp/envoy-gateway:k1") || !strings.Contains(m, "image: reg.example:5000/dp/envoy-standin:k2") {
 		t.Errorf("rendered chart does not pull the pushed control plane:\n%s", m)
 	}
 }

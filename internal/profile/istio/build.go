@@ -57,11 +57,24 @@ type Built struct {
 	Timings   []imgbuild.Timing
 }
 
-// OnCluster is b for a cluster its images reach as delivered says (a copy: one build serves
-// every cluster of a process).
-func (b *Built) OnCluster(delivered corev1.PullPolicy) *Built {
+// OnCluster is b as delivered to one cluster (a copy: one build serves every cluster of a
+// process): its images named istiod and proxy there (the refs the nodes pull when they were
+// pushed to a registry; "" keeps b's), pulled as delivered says.
+func (b *Built) OnCluster(delivered corev1.PullPolicy, istiod, proxy string) *Built {
 	c := *b
 	c.Delivered = delivered
+	c.Istiod = renamed(b.Istiod, istiod)
+	c.Proxy = renamed(b.Proxy, proxy)
+	return &c
+}
+
+// renamed is a copy of img under ref ("" or a nil img: img itself).
+func renamed(img *Image, ref string) *Image {
+	if img == nil || ref == "" || ref == img.Ref {
+		return img
+	}
+	c := *img
+	c.Ref = ref
 	return &c
 }
 

@@ -115,7 +115,7 @@ func GatewayChart(b *Built) func(namespace, pullPolicy string, vals map[string]s
 		if err != nil {
 			return "", err
 		}
-		return RenderGateway(b.OnCluster(corev1.PullPolicy(pullPolicy)), o)
+		return RenderGateway(b.OnCluster(corev1.PullPolicy(pullPolicy), "", ""), o)
 	}
 }
 

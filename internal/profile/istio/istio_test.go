@@ -90,11 +90,12 @@ func TestValuesNeverPullAndNameTheBuiltImages(t *testing.T) {
 		t.Fatalf("values: %v", v)
 	}
 	// Pushed to a registry an existing cluster's nodes pull from: pulled, and a different install.
-	pushed := b.OnCluster(corev1.PullIfNotPresent)
-	if _, v := values(pushed); v["global"].(map[string]any)["imagePullPolicy"] != "IfNotPresent" || InstallKey(pushed) == InstallKey(b) {
-		t.Fatalf("images pushed to a registry: values %v", v["global"])
+	pushed := b.OnCluster(corev1.PullIfNotPresent, "reg.example:5000/dp/istiod:1.31-a", "reg.example:5000/dp/istio-proxy:1.31-b")
+	if _, v := values(pushed); v["global"].(map[string]any)["imagePullPolicy"] != "IfNotPresent" || InstallKey(pushed) == InstallKey(b) ||
+		v["image"] != "reg.example:5000/dp/istiod:1.31-a" || v["global"].(map[string]any)["proxy"].(map[string]any)["image"] != "reg.example:5000/dp/istio-proxy:1.31-b" {
+		t.Fatalf("images pushed to a registry: values %v", v)
 	}
-	if b.Delivered != "" {
+	if b.Delivered != "" || b.Istiod.Ref != IstiodRepo+":1.31-a" || b.Proxy.Ref != ProxyRepo+":1.31-b" {
 		t.Fatal("OnCluster changed the build itself")
 	}
 	k := InstallKey(b)
