@@ -11,7 +11,9 @@ import (
 // cluster: same name and tag under the registry's repository), and nothing else.
 func TestForInstallTakesBuiltOrDeliveredRefs(t *testing.T) {
 	var l lastBuild[imgbuild.Archived]
-	want := func(a *imgbuild.Archived) map[string]*imgbuild.Archived { return map[string]*imgbuild.Archived{"istiod": a} }
+	want := func(a *imgbuild.Archived) map[string]*imgbuild.Archived {
+		return map[string]*imgbuild.Archived{"istiod": a}
+	}
 	if _, err := l.forInstall("istio", map[string]string{"istiod": "drainproof/istiod:abc"}, want); err == nil || !strings.Contains(err.Error(), "Install before Images") {
 		t.Fatalf("before Images: %v", err)
 	}

@@ -127,3 +127,14 @@ type Archived struct {
 	Archive string // docker-archive tarball holding Ref
 	Cached  bool   // found in the lane's cache, not built by this call
 }
+
+// Renamed is a copy of a under ref: the same image as delivered elsewhere (pushed to a
+// registry). A nil a, an empty ref or a's own ref give a itself.
+func (a *Archived) Renamed(ref string) *Archived {
+	if a == nil || ref == "" || ref == a.Ref {
+		return a
+	}
+	c := *a
+	c.Ref = ref
+	return &c
+}

@@ -54,18 +54,8 @@ type Built struct {
 func (b *Built) OnCluster(delivered corev1.PullPolicy, controlPlane, proxy string) *Built {
 	c := *b
 	c.Delivered = delivered
-	c.ControlPlane = renamed(b.ControlPlane, controlPlane)
-	c.Proxy = renamed(b.Proxy, proxy)
-	return &c
-}
-
-// renamed is a copy of img under ref ("" or a nil img: img itself).
-func renamed(img *Image, ref string) *Image {
-	if img == nil || ref == "" || ref == img.Ref {
-		return img
-	}
-	c := *img
-	c.Ref = ref
+	c.ControlPlane = b.ControlPlane.Renamed(controlPlane)
+	c.Proxy = b.Proxy.Renamed(proxy)
 	return &c
 }
 

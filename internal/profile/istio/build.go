@@ -63,18 +63,8 @@ type Built struct {
 func (b *Built) OnCluster(delivered corev1.PullPolicy, istiod, proxy string) *Built {
 	c := *b
 	c.Delivered = delivered
-	c.Istiod = renamed(b.Istiod, istiod)
-	c.Proxy = renamed(b.Proxy, proxy)
-	return &c
-}
-
-// renamed is a copy of img under ref ("" or a nil img: img itself).
-func renamed(img *Image, ref string) *Image {
-	if img == nil || ref == "" || ref == img.Ref {
-		return img
-	}
-	c := *img
-	c.Ref = ref
+	c.Istiod = b.Istiod.Renamed(istiod)
+	c.Proxy = b.Proxy.Renamed(proxy)
 	return &c
 }
 
