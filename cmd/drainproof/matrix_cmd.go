@@ -238,10 +238,10 @@ func (o *matrixOptions) runVersion(ctx context.Context, plan *matrixPlan, v matr
 	return cells
 }
 
-// runCell runs a cell's scenarios on the version's cluster (--parallel of them at once) and writes their
-// reports, the cell's suite reports and its qualification report.
-func (o *matrixOptions) runCell(ctx context.Context, c access.Cluster, base map[string]string, nodeImage string, v matrixVersion, cp matrixCellPlan, cell reports.MatrixCell) reports.MatrixCell {
-	dir := filepath.Join(o.out, cp.Name)
+// cellHeader is a cell's qualification header and the flags that rerun one of its scenarios
+// alone with `drainproof run` (its reproduce lines): the cluster, the profile's release and
+// where the probes run, as the matrix ran them.
+func (o *matrixOptions) cellHeader(v matrixVersion, cp matrixCellPlan) (reports.QualificationReport, []string) {
 	header := reports.QualificationReport{Profile: cp.Profile, Mode: "air-gapped", Cluster: v.Cluster,
 		Versions: map[string]string{"kubernetes": v.Kubernetes}, Catalog: catalogOf(cp.Profile),
 		Reproduce: fmt.Sprintf("drainproof matrix --k8s %s --labels %s --out %s", v.Kubernetes, o.labels, o.out)}
@@ -266,6 +266,19 @@ func (o *matrixOptions) runCell(ctx context.Context, c access.Cluster, base map[
 		header.Reproduce += " " + strings.Join(rel, " ")
 		runFlags = append(runFlags, rel...)
 	}
+	if o.proberCount != 0 {
+		p := []string{"--probers", run.ProbersString(o.proberCount)}
+		header.Reproduce += " " + strings.Join(p, " ")
+		runFlags = append(runFlags, p...)
+	}
+	return header, runFlags
+}
+
+// runCell runs a cell's scenarios on the version's cluster (--parallel of them at once) and writes their
+// reports, the cell's suite reports and its qualification report.
+func (o *matrixOptions) runCell(ctx context.Context, c access.Cluster, base map[string]string, nodeImage string, v matrixVersion, cp matrixCellPlan, cell reports.MatrixCell) reports.MatrixCell {
+	dir := filepath.Join(o.out, cp.Name)
+	header, runFlags := o.cellHeader(v, cp)
 	prof, err := cp.Selection.Profile(cp.Profile)
 	if err != nil {
 		cell.NotRun = fmt.Sprintf("profile %s: %v", cp.Profile, err)

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drainproof/drainproof/internal/run"
 )
 
 // A bad --probers is a usage error naming the flag, before any cluster or
@@ -28,5 +30,29 @@ func TestProbersFlagRefused(t *testing.T) {
 				t.Errorf("%s --probers %s: cluster or image work before the flags were checked:\n%s", args[0], tc.value, r.stderr)
 			}
 		}
+	}
+}
+
+// A matrix run with in-cluster probers says so in every reproduce line: the cell's and each
+// scenario's `drainproof run` command carry --probers as the matrix ran them.
+func TestMatrixReproduceCarriesProbers(t *testing.T) {
+	v := matrixVersion{Kubernetes: "v1.33.13", Cluster: "dp-m"}
+	cp := matrixCellPlan{Name: "manifests@v1.33.13", Profile: "manifests"}
+	for _, tc := range []struct {
+		count int
+		want  string
+	}{{2, "--probers in-cluster=2"}, {run.ProbersPerNode, "--probers in-cluster"}} {
+		o := matrixOptions{labels: "suite=smoke", out: "_out/m", proberCount: tc.count}
+		header, flags := o.cellHeader(v, cp)
+		if got := strings.Join(flags, " "); got != "--cluster dp-m --air-gapped "+tc.want {
+			t.Errorf("probers %d: run flags %q", tc.count, got)
+		}
+		if !strings.HasSuffix(header.Reproduce, " "+tc.want) {
+			t.Errorf("probers %d: cell reproduce %q lacks %q", tc.count, header.Reproduce, tc.want)
+		}
+	}
+	o := matrixOptions{labels: "suite=smoke", out: "_out/m"}
+	if _, flags := o.cellHeader(v, cp); strings.Contains(strings.Join(flags, " "), "--probers") {
+		t.Errorf("host probers: run flags %q name --probers", flags)
 	}
 }
