@@ -163,6 +163,27 @@ nodes:
 			assertRan(t, pods, registryDigest(t, ref), "")
 		}
 	})
+
+	// The other cluster-wide install: Envoy Gateway's control plane (and the shutdown manager in
+	// the proxies it generates) and the proxies' Envoy stand-in, pushed and pulled the same way.
+	t.Run("envoy-gateway pushed to --registry", func(t *testing.T) {
+		repo := reg.Host + "/dp-test"
+		var res *drainproof.Result
+		for _, name := range []string{"envoy-gateway-rollout-ssh", "envoy-gateway-rollout-ssh-drain-short"} {
+			r, out := runExisting(ctx, t, name, drainproof.WithKubeconfig(kubeconfig), drainproof.WithRegistry(repo))
+			assertCleanedUp(ctx, t, cs, r.Namespace)
+			assertSummary(t, out, "| images | pushed to "+repo+" |", "| image envoy-gateway | "+repo+"/", "| image envoy-gateway-proxy | "+repo+"/")
+			res = r
+		}
+		for _, img := range []string{"envoy-gateway", "envoy-gateway-proxy"} {
+			ref := res.Env.Images[img]
+			if !strings.HasPrefix(ref, repo+"/") {
+				t.Fatalf("image %s is %q, not pushed to %s", img, ref, repo)
+			}
+			assertResolved(t, reg, strings.TrimPrefix(ref, reg.Host+"/"), nodeIPs, "")
+			assertRan(t, pods, registryDigest(t, ref), "")
+		}
+	})
 }
 
 // registryDigest is the manifest digest the registry holds for ref.
@@ -263,7 +284,7 @@ func assertRan(t *testing.T, pods *podImages, digest, name string) {
 }
 
 // podImages records the imageID of every running container in a run's
-// namespace (dp-*) and in istio-system while the test runs.
+// namespace (dp-*) and in the profiles' (istio-system, envoy-gateway-system) while the test runs.
 type podImages struct {
 	mu  sync.Mutex
 	ids map[string]bool
@@ -280,7 +301,7 @@ func watchPodImages(ctx context.Context, t *testing.T, cs kubernetes.Interface) 
 			if list, err := cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{}); err == nil {
 				p.mu.Lock()
 				for _, pod := range list.Items {
-					if !strings.HasPrefix(pod.Namespace, "dp-") && pod.Namespace != "istio-system" {
+					if !strings.HasPrefix(pod.Namespace, "dp-") && pod.Namespace != "istio-system" && pod.Namespace != "envoy-gateway-system" {
 						continue
 					}
 					for _, st := range append(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses...) {
