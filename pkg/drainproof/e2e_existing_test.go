@@ -143,47 +143,41 @@ nodes:
 		}
 	})
 
-	// A profile with a cluster-wide install: istiod and the injected proxy (pilot-agent + the
-	// Envoy stand-in) built here, pushed with the fixtures, pulled by the node (never loaded).
-	t.Run("istio pushed to --registry", func(t *testing.T) {
-		repo := reg.Host + "/dp-test"
-		var res *drainproof.Result
-		for _, name := range []string{"istio-ssh-exit-on-zero", "istio-ssh-drain-short"} {
-			r, out := runExisting(ctx, t, name, drainproof.WithKubeconfig(kubeconfig), drainproof.WithRegistry(repo))
-			assertCleanedUp(ctx, t, cs, r.Namespace)
-			assertSummary(t, out, "| images | pushed to "+repo+" |", "| image istiod | "+repo+"/", "| image istio-proxy | "+repo+"/")
-			res = r
-		}
-		for _, img := range []string{"istiod", "istio-proxy"} {
-			ref := res.Env.Images[img]
-			if !strings.HasPrefix(ref, repo+"/") {
-				t.Fatalf("image %s is %q, not pushed to %s", img, ref, repo)
+	// The profiles with a cluster-wide install: their images built here (Istio: istiod and the
+	// injected proxy, pilot-agent + the Envoy stand-in; Envoy Gateway: the control plane, also the
+	// proxies' shutdown manager, and the proxies' Envoy stand-in), pushed with the fixtures and
+	// pulled by the node (never loaded).
+	for _, pc := range []struct {
+		profile string
+		pair    []string // a good scenario and its known-bad twin
+		images  []string // the profile's image-table names
+	}{
+		{"istio", []string{"istio-ssh-exit-on-zero", "istio-ssh-drain-short"}, []string{"istiod", "istio-proxy"}},
+		{"envoy-gateway", []string{"envoy-gateway-rollout-ssh", "envoy-gateway-rollout-ssh-drain-short"}, []string{"envoy-gateway", "envoy-gateway-proxy"}},
+	} {
+		t.Run(pc.profile+" pushed to --registry", func(t *testing.T) {
+			repo := reg.Host + "/dp-test"
+			want := []string{"| images | pushed to " + repo + " |"}
+			for _, img := range pc.images {
+				want = append(want, "| image "+img+" | "+repo+"/")
 			}
-			assertResolved(t, reg, strings.TrimPrefix(ref, reg.Host+"/"), nodeIPs, "")
-			assertRan(t, pods, registryDigest(t, ref), "")
-		}
-	})
-
-	// The other cluster-wide install: Envoy Gateway's control plane (and the shutdown manager in
-	// the proxies it generates) and the proxies' Envoy stand-in, pushed and pulled the same way.
-	t.Run("envoy-gateway pushed to --registry", func(t *testing.T) {
-		repo := reg.Host + "/dp-test"
-		var res *drainproof.Result
-		for _, name := range []string{"envoy-gateway-rollout-ssh", "envoy-gateway-rollout-ssh-drain-short"} {
-			r, out := runExisting(ctx, t, name, drainproof.WithKubeconfig(kubeconfig), drainproof.WithRegistry(repo))
-			assertCleanedUp(ctx, t, cs, r.Namespace)
-			assertSummary(t, out, "| images | pushed to "+repo+" |", "| image envoy-gateway | "+repo+"/", "| image envoy-gateway-proxy | "+repo+"/")
-			res = r
-		}
-		for _, img := range []string{"envoy-gateway", "envoy-gateway-proxy"} {
-			ref := res.Env.Images[img]
-			if !strings.HasPrefix(ref, repo+"/") {
-				t.Fatalf("image %s is %q, not pushed to %s", img, ref, repo)
+			var res *drainproof.Result
+			for _, name := range pc.pair {
+				r, out := runExisting(ctx, t, name, drainproof.WithKubeconfig(kubeconfig), drainproof.WithRegistry(repo))
+				assertCleanedUp(ctx, t, cs, r.Namespace)
+				assertSummary(t, out, want...)
+				res = r
 			}
-			assertResolved(t, reg, strings.TrimPrefix(ref, reg.Host+"/"), nodeIPs, "")
-			assertRan(t, pods, registryDigest(t, ref), "")
-		}
-	})
+			for _, img := range pc.images {
+				ref := res.Env.Images[img]
+				if !strings.HasPrefix(ref, repo+"/") {
+					t.Fatalf("image %s is %q, not pushed to %s", img, ref, repo)
+				}
+				assertResolved(t, reg, strings.TrimPrefix(ref, reg.Host+"/"), nodeIPs, "")
+				assertRan(t, pods, registryDigest(t, ref), "")
+			}
+		})
+	}
 }
 
 // registryDigest is the manifest digest the registry holds for ref.

@@ -101,20 +101,24 @@ func BenchmarkHeartbeatCPU(b *testing.B) {
 //
 //	go test -run '^$' -bench Capacity -benchtime 1x -timeout 30m ./internal/probe/ssh/
 func BenchmarkCapacity(b *testing.B) {
-	for _, c := range []struct {
-		env  string
-		n    int
-		beat time.Duration
-	}{
-		{"DRAINPROOF_BENCH_SESSIONS_1S", 10000, time.Second},
-		{"DRAINPROOF_BENCH_SESSIONS_100MS", 5000, 100 * time.Millisecond},
-	} {
+	for _, c := range capacitySizes {
 		n := testsupport.EnvInt(b, c.env, c.n)
 		b.Run(fmt.Sprintf("sessions=%d/heartbeat=%s", n, c.beat), func(b *testing.B) {
 			hold := testsupport.EnvDuration(b, "DRAINPROOF_BENCH_HOLD", max(10*c.beat, 5*time.Second))
 			holdSessions(b, n, c.beat, hold, nil).report(b)
 		})
 	}
+}
+
+// capacitySizes are the sizes, each overridable from the environment
+// (BenchmarkCapacity, and BenchmarkLoopbackFloor for the same sizes without SSH).
+var capacitySizes = []struct {
+	env  string
+	n    int
+	beat time.Duration
+}{
+	{"DRAINPROOF_BENCH_SESSIONS_1S", 10000, time.Second},
+	{"DRAINPROOF_BENCH_SESSIONS_100MS", 5000, 100 * time.Millisecond},
 }
 
 // BenchmarkDropDetection: the time from a server's death to the probe's Drop

@@ -28,14 +28,7 @@ import (
 //
 //	go test -run '^$' -bench LoopbackFloor -benchtime 1x ./internal/probe/ssh/
 func BenchmarkLoopbackFloor(b *testing.B) {
-	for _, c := range []struct {
-		env  string
-		n    int
-		beat time.Duration
-	}{
-		{"DRAINPROOF_BENCH_SESSIONS_1S", 10000, time.Second},
-		{"DRAINPROOF_BENCH_SESSIONS_100MS", 5000, 100 * time.Millisecond},
-	} {
+	for _, c := range capacitySizes {
 		n := testsupport.EnvInt(b, c.env, c.n)
 		b.Run(fmt.Sprintf("conns=%d/heartbeat=%s", n, c.beat), func(b *testing.B) {
 			hold := testsupport.EnvDuration(b, "DRAINPROOF_BENCH_HOLD", max(10*c.beat, 5*time.Second))

@@ -31,28 +31,16 @@ func fakeBuilt(dir string) *Built {
 // Pushed to a registry an existing cluster's nodes pull from, the control plane is pulled.
 func TestChartPullsWhatWasPushed(t *testing.T) {
 	dir, _ := moduleDir(t)
-	b := fakeBuilt(dir).OnCluster(corev1.PullIfNotPresent, "reg.example:5000/dp/envoy-gateway:k1", "reg.example:5000/dp/envoy-standin:k2")
-	v, err := values(dir, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := loadChart(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := helmrelease.Render(c, release, Namespace, v)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := renderChart(t, dir, fakeBuilt(dir).OnCluster(corev1.PullIfNotPresent, "reg.example:5000/dp/envoy-gateway:k1", "reg.example:5000/dp/envoy-standin:k2"))
 	if !strings.Contains(m, "imagePullPolicy: IfNotPresent") || strings.Contains(m, "imagePullPolicy: Never") ||
 		!strings.Contains(m, "image: reg.example:5000/dp/envoy-gateway:k1") || !strings.Contains(m, "image: reg.example:5000/dp/envoy-standin:k2") {
 		t.Errorf("rendered chart does not pull the pushed control plane:\n%s", m)
 	}
 }
 
-func TestChartRendersWithOurImagesAndGatewayNamespaceMode(t *testing.T) {
-	dir, _ := moduleDir(t)
-	b := fakeBuilt(dir)
+// renderChart renders the module's chart offline with Install's values for b.
+func renderChart(t *testing.T, dir string, b *Built) string {
+	t.Helper()
 	v, err := values(dir, b)
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +53,13 @@ func TestChartRendersWithOurImagesAndGatewayNamespaceMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+func TestChartRendersWithOurImagesAndGatewayNamespaceMode(t *testing.T) {
+	dir, _ := moduleDir(t)
+	b := fakeBuilt(dir)
+	m := renderChart(t, dir, b)
 	for _, want := range []string{
 		"image: " + b.ControlPlane.Ref, "imagePullPolicy: Never", // controller and certgen
 		"shutdownManager:\n          image: " + b.ControlPlane.Ref,
@@ -76,6 +71,10 @@ func TestChartRendersWithOurImagesAndGatewayNamespaceMode(t *testing.T) {
 	}
 	if strings.Contains(m, "docker.io/envoyproxy/gateway") {
 		t.Error("the rendered chart still names Envoy Gateway's registry image")
+	}
+	c, err := loadChart(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var all strings.Builder
 	for _, o := range c.CRDObjects() {
