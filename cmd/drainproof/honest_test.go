@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -281,10 +282,16 @@ func TestProbeDisruptCommand(t *testing.T) {
 		code    int
 		outcome string
 		want    string // in the complete finding or the reasons
+		// duration is --duration, 30s when empty.
+		duration string
 	}{
-		{"haproxy soft stop passes", func(px *testsupport.HAProxy) string { return fmt.Sprintf("kill -USR1 %d", px.Pid()) }, 0, "PASS", "carried 5 connections"},
-		{"haproxy hard stop fails", func(px *testsupport.HAProxy) string { return fmt.Sprintf("kill -TERM %d", px.Pid()) }, 1, "FAIL", "carried 5 connections"},
-		{"failing command is incomplete", func(*testsupport.HAProxy) string { return "exit 7" }, 3, "INCOMPLETE", "disruption command exit 7 failed: exit status 7"},
+		{"haproxy soft stop passes", func(px *testsupport.HAProxy) string { return fmt.Sprintf("kill -USR1 %d", px.Pid()) }, 0, "PASS", "carried 5 connections", ""},
+		{"haproxy hard stop fails", func(px *testsupport.HAProxy) string { return fmt.Sprintf("kill -TERM %d", px.Pid()) }, 1, "FAIL", "carried 5 connections", ""},
+		// The drops end every session, and so the probes, while the command
+		// is still running: it must still finish, and the run FAIL.
+		{"hard stop outliving the drops fails", func(px *testsupport.HAProxy) string { return fmt.Sprintf("kill -TERM %d; sleep 1", px.Pid()) }, 1, "FAIL", "carried 5 connections", ""},
+		{"failing command is incomplete", func(*testsupport.HAProxy) string { return "exit 7" }, 3, "INCOMPLETE", "disruption command exit 7 failed: exit status 7", ""},
+		{"command outliving --duration is incomplete", func(*testsupport.HAProxy) string { return "sleep 30" }, 3, "INCOMPLETE", "killed: still running at the end of the probe (--duration 6s reached)", "6s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := testsupport.StartSSHD(t, nil)
@@ -292,8 +299,9 @@ func TestProbeDisruptCommand(t *testing.T) {
 			kh := filepath.Join(t.TempDir(), "known_hosts")
 			testsupport.WriteKnownHosts(t, kh, px.Addr, srv.HostKey)
 			out := t.TempDir()
+			duration := cmp.Or(tc.duration, "30s")
 			res := cli(t, "probe", "--ssh", px.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", kh,
-				"--sessions", "5", "--lifetime", "4s", "--duration", "30s", "--disrupt-after", "500ms", "--disrupt", tc.command(px), "--out", out)
+				"--sessions", "5", "--lifetime", "4s", "--duration", duration, "--disrupt-after", "500ms", "--disrupt", tc.command(px), "--out", out)
 			v := readVerdict(t, out)
 			all := strings.Join(v.IncompleteReasons, "; ")
 			for _, f := range v.Findings {

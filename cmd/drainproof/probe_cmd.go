@@ -127,7 +127,7 @@ func (f *probeFlags) run(ctx context.Context) error {
 	stalls := &kindCounter{kind: ledger.Stall}
 	l := ledger.New(sink, stalls)
 	started := time.Now()
-	runCtx, cancel := context.WithTimeout(ctx, f.duration)
+	runCtx, cancel := context.WithTimeoutCause(ctx, f.duration, fmt.Errorf("--duration %s reached", f.duration))
 	defer cancel()
 	stopProgress := startProgress(os.Stderr, f.progressEvery, progressOf(probes, f, stalls), started)
 	var wg sync.WaitGroup
@@ -146,13 +146,16 @@ func (f *probeFlags) run(ctx context.Context) error {
 		}()
 	}
 	var side sync.WaitGroup
+	probesDone, probesEnded := context.WithCancel(runCtx)
+	defer probesEnded()
 	if f.disrupt != "" {
 		side.Add(1)
-		go func() { defer side.Done(); runDisruption(runCtx, l, probes, f) }()
+		go func() { defer side.Done(); runDisruption(runCtx, probesDone, l, probes, f) }()
 	}
 	wg.Wait()
-	cancel() // the probes are done: a --disrupt command still running is cut
+	probesEnded() // a --disrupt command not yet started never will; one running goes on until --duration
 	side.Wait()
+	cancel()
 	stopMarks()
 	stopProgress()
 	for _, err := range errs {

@@ -32,8 +32,12 @@ import (
 const disruptAction = "command"
 
 // runDisruption waits for the traffic, then --disrupt-after, then runs the
-// command, recording it. It returns when the command ended or ctx did.
-func runDisruption(ctx context.Context, l *ledger.Ledger, ps traffic.Set, f *probeFlags) {
+// command, recording it. Waiting stops when the probes end (probesDone): a
+// command that never started is an Incomplete event. A started command runs
+// until it exits or ctx (--duration, or an interrupt) ends: probes that end
+// first, because the disruption dropped every connection, never cut it
+// (that would turn the drops it caused into an INCOMPLETE run).
+func runDisruption(ctx, probesDone context.Context, l *ledger.Ledger, ps traffic.Set, f *probeFlags) {
 	incomplete := func(why string) {
 		_ = l.Add(ledger.Event{Kind: ledger.Incomplete, Probe: "disrupt", Error: "--disrupt never ran: " + why})
 	}
@@ -41,7 +45,7 @@ func runDisruption(ctx context.Context, l *ledger.Ledger, ps traffic.Set, f *pro
 	defer t.Stop()
 	for !ps.Established() {
 		select {
-		case <-ctx.Done():
+		case <-probesDone.Done():
 			incomplete("the probes' traffic was not established before the probe ended")
 			return
 		case <-t.C:
@@ -49,7 +53,7 @@ func runDisruption(ctx context.Context, l *ledger.Ledger, ps traffic.Set, f *pro
 	}
 	if f.disruptAfter > 0 {
 		select {
-		case <-ctx.Done():
+		case <-probesDone.Done():
 			incomplete(fmt.Sprintf("the probe ended within --disrupt-after %s", f.disruptAfter))
 			return
 		case <-time.After(f.disruptAfter):
@@ -65,7 +69,7 @@ func runDisruption(ctx context.Context, l *ledger.Ledger, ps traffic.Set, f *pro
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee) && ctx.Err() != nil:
-		done.Code, done.Error = -1, "killed: the probe ended before the command did"
+		done.Code, done.Error = -1, fmt.Sprintf("killed: still running at the end of the probe (%v)", context.Cause(ctx))
 	case errors.As(err, &ee):
 		done.Code = ee.ExitCode()
 		if done.Code < 0 { // killed by a signal from elsewhere
