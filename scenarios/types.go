@@ -80,13 +80,14 @@ type Probes struct {
 	Load     *LoadProbe     `json:"load,omitempty"`
 	Outbound *OutboundProbe `json:"outbound,omitempty"`
 	// EndAfterDisruption, when set, ends every probe (the client closes
-	// what is open, as at a lifetime's end) this long after the
-	// disruption's done condition held, instead of at the probes' own
-	// lifetime and duration, which stay the upper bound. It is for
-	// scenarios whose claim is about the pods the disruption stopped: once
-	// they are gone (done), every connection they carried has ended, so
-	// traffic after that proves nothing more. Unset: probes run their
-	// whole lifetime.
+	// what is open, as at a lifetime's end) this long after the stopped
+	// pods' last container exit (as the watch saw it; the done condition
+	// when the ledger cannot say), and never before the disruption's done
+	// condition held, instead of at the probes' own lifetime and duration,
+	// which stay the upper bound. It is for scenarios whose claim is about
+	// the pods the disruption stopped: once their containers have exited,
+	// every connection they carried has ended, so traffic after that
+	// proves nothing more. Unset: probes run their whole lifetime.
 	EndAfterDisruption verdict.Duration `json:"endAfterDisruption,omitempty"`
 }
 

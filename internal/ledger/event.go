@@ -34,7 +34,7 @@ const (
 	PodReady        Kind = "pod-ready"
 	PodNotReady     Kind = "pod-not-ready"
 	PodDeleting     Kind = "pod-deleting"     // deletionTimestamp set: SIGTERM / preStop begins
-	ContainerExited Kind = "container-exited" // Detail["container"], Code = exit code
+	ContainerExited Kind = "container-exited" // Detail["container"], Detail[DetailContainersLeft], Code = exit code
 	PodGone         Kind = "pod-gone"         // object removed from the API
 	EndpointAdded   Kind = "endpoint-added"   // Pod's address became ready in an EndpointSlice
 	EndpointRemoved Kind = "endpoint-removed" // Pod's address left (or went unready in) an EndpointSlice
@@ -57,6 +57,12 @@ const (
 // when that exceeds the probe's heartbeat timeout): the close then proves
 // nothing about whether the connection was still carried.
 const DetailUnanswered = "unanswered"
+
+// DetailContainersLeft, on a ContainerExited event, is how many of the pod's
+// containers (native sidecars included) were not yet recorded as exited
+// after this one, as the pod's status said: "0" marks its last container's
+// exit, the moment the pod carries nothing any more.
+const DetailContainersLeft = "containersLeft"
 
 // Resolution is the precision of event times in a ledger file.
 const Resolution = time.Millisecond

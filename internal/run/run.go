@@ -258,8 +258,9 @@ func Run(ctx context.Context, o Options) (res *Result, err error) {
 		fmt.Fprintf(o.Log, "disruption failed: %v\n", derr)
 		stop()
 	case after > 0:
-		fmt.Fprintf(o.Log, "disruption done; ending probes in %s (probes.endAfterDisruption)\n", after)
-		end = endTrafficAfter(after, l, endProbes)
+		from, what := tailFrom(l.Events(), ns, time.Now())
+		fmt.Fprintf(o.Log, "disruption done; ending probes %s after %s (probes.endAfterDisruption)\n", after, what)
+		end = endTrafficAfter(from, what, after, l, endProbes)
 	default:
 		fmt.Fprintf(o.Log, "disruption done; waiting for probes to finish\n")
 	}

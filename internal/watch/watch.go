@@ -33,6 +33,7 @@ package watch
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -178,17 +179,25 @@ func (w *Watcher) pod(o any, deleted bool) {
 		st.markEnded()
 	}
 	statuses := append(append([]corev1.ContainerStatus{}, p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...)
+	var exits []corev1.ContainerStatus // terminated since last seen, in status order
+	running := 0                       // containers not terminated in this status
 	for _, cs := range statuses {
 		t := cs.State.Terminated
 		if t == nil {
+			running++
 			continue
 		}
 		if n, done := st.exited[cs.Name]; done && n >= cs.RestartCount+1 {
 			continue
 		}
 		st.exited[cs.Name] = cs.RestartCount + 1
+		exits = append(exits, cs)
+	}
+	for i, cs := range exits {
+		t := cs.State.Terminated
 		d := detail(p, st)
 		d["container"], d["reason"] = cs.Name, t.Reason
+		d[ledger.DetailContainersLeft] = strconv.Itoa(running + len(exits) - 1 - i)
 		w.add(ledger.Event{Kind: ledger.ContainerExited, Pod: key, Code: int(t.ExitCode), APITime: apiTime(t.FinishedAt.Time), Detail: d})
 	}
 	if deleted {

@@ -287,3 +287,46 @@ func TestHarnessPodsAreNotRecorded(t *testing.T) {
 	w.pod(pod(running), false)
 	expect(t, kinds(l), []string{"pod-created ns/web-1", "pod-ready ns/web-1"})
 }
+
+// The pod's last container exit is the ContainerExited whose
+// containersLeft is 0, whether containers exit in separate status updates
+// or in one; a native sidecar counts, a completed init container does not.
+func TestLastContainerExitSaysNoneLeft(t *testing.T) {
+	always := corev1.ContainerRestartPolicyAlways
+	term := corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Completed"}}
+	run := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+	withSidecar := func(init, sidecar, app, proxy corev1.ContainerState) func(*corev1.Pod) {
+		return func(p *corev1.Pod) {
+			p.Spec.InitContainers = []corev1.Container{{Name: "setup"}, {Name: "sidecar", RestartPolicy: &always}}
+			p.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "setup", State: init}, {Name: "sidecar", State: sidecar}}
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", State: app}, {Name: "proxy", State: proxy}}
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		updates []func(*corev1.Pod)
+		want    []string
+	}{
+		{"one at a time", []func(*corev1.Pod){
+			withSidecar(term, run, run, run), withSidecar(term, run, term, run),
+			withSidecar(term, run, term, term), withSidecar(term, term, term, term),
+		}, []string{"setup left=3", "app left=2", "proxy left=1", "sidecar left=0"}},
+		{"together", []func(*corev1.Pod){
+			withSidecar(term, run, run, run), withSidecar(term, term, term, term),
+		}, []string{"setup left=3", "sidecar left=2", "app left=1", "proxy left=0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, l := newTestWatcher()
+			for _, u := range tc.updates {
+				w.pod(pod(running, u), false)
+			}
+			var got []string
+			for _, e := range l.Events() {
+				if e.Kind == ledger.ContainerExited {
+					got = append(got, e.Detail["container"]+" left="+e.Detail[ledger.DetailContainersLeft])
+				}
+			}
+			expect(t, got, tc.want)
+		})
+	}
+}
