@@ -97,6 +97,19 @@ func (r *running) String() string {
 	return fmt.Sprintf("stdout: %s\nstderr: %s", r.stdout.String(), r.stderr.String())
 }
 
+// waitEstablished holds until the probe writing out's ledger has recorded
+// n connections established: the probe's own view, which the verdict reads
+// (the ledger is written per event). The server's "open" log comes before
+// the client records the session, so a disruption or marker timed by the
+// server's log can find nothing carried yet.
+func waitEstablished(t *testing.T, out string, n int) {
+	t.Helper()
+	testsupport.Eventually(t, 15*time.Second, fmt.Sprintf("%d connections established in the probe's ledger", n), func() bool {
+		b, _ := os.ReadFile(filepath.Join(out, "ledger.jsonl"))
+		return strings.Count(string(b), `"kind":"established"`) >= n
+	})
+}
+
 // establishedTo counts the established TCP connections whose remote end is
 // addr's port on loopback, read from /proc/net/tcp: the probe's connections
 // as the kernel sees them, whatever the server logs.
@@ -188,7 +201,7 @@ func TestProbeInterruptedIsIncomplete(t *testing.T) {
 			out := t.TempDir()
 			r := startCLI(t, "probe", "--ssh", srv.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", srv.KnownHosts,
 				"--sessions", "3", "--duration", "60s", "--out", out)
-			testsupport.Eventually(t, 15*time.Second, "the preflight and 3 sessions to open", func() bool { return strings.Count(srv.Output(), "open peer=") >= 4 })
+			waitEstablished(t, out, 3)
 			if err := r.cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
@@ -329,7 +342,7 @@ func TestProbeMarkOnSignal(t *testing.T) {
 	out := t.TempDir()
 	r := startCLI(t, "probe", "--ssh", px.Addr, "--ssh-key", srv.Client.KeyFile, "--ssh-known-hosts", kh,
 		"--sessions", "3", "--lifetime", "3s", "--duration", "30s", "--mark-on-signal", "--out", out)
-	testsupport.Eventually(t, 15*time.Second, "the preflight and 3 sessions to open", func() bool { return strings.Count(srv.Output(), "open peer=") >= 4 })
+	waitEstablished(t, out, 3)
 	if err := r.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}

@@ -108,14 +108,9 @@ func TestProbeThroughHAProxy(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			// The 5 sessions are established as the probe records it (the
-			// ledger is written per event): the server's "open" log comes
-			// before the client's first exec reply, and a stop in between
+			// A stop between the server's "open" and the client's record
 			// would lose a connection that never counted as established.
-			testsupport.Eventually(t, 15*time.Second, "5 sessions established in the probe's ledger", func() bool {
-				b, _ := os.ReadFile(filepath.Join(out, "ledger.jsonl"))
-				return strings.Count(string(b), `"kind":"established"`) >= 5
-			})
+			waitEstablished(t, out, 5)
 			stopped := time.Now()
 			if tc.hard {
 				px.HardStop()
