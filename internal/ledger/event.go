@@ -4,7 +4,10 @@
 // the ledger, so a run can be judged again later from ledger.jsonl alone.
 package ledger
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Kind names what an event says happened. The set is closed: verdicts switch on it.
 type Kind string
@@ -91,4 +94,20 @@ type Event struct {
 // IsConnectionEnd reports whether e ends a connection's life.
 func (e Event) IsConnectionEnd() bool {
 	return e.Kind == ClosedByClient || e.Kind == ClosedByServer || e.Kind == Drop
+}
+
+// StoppedPods is what a DisruptionStart names as the pods it stops
+// (Detail["pods"], comma-separated names in the run's namespace), in the
+// recorded order; nil for other events.
+func (e Event) StoppedPods() []string {
+	if e.Kind != DisruptionStart {
+		return nil
+	}
+	var out []string
+	for _, name := range strings.Split(e.Detail["pods"], ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -71,16 +71,16 @@ func tailFrom(events []ledger.Event, ns string, done time.Time) (time.Time, stri
 			start = i
 		}
 	}
-	if start < 0 || events[start].Detail["pods"] == "" {
+	if start < 0 || len(events[start].StoppedPods()) == 0 {
 		return done, fromDone
 	}
-	for _, p := range splitList(events[start].Detail["evicted"]) {
-		if !strings.HasPrefix(p, ns+"/") {
+	for _, p := range strings.Split(events[start].Detail["evicted"], ",") {
+		if p != "" && !strings.HasPrefix(p, ns+"/") {
 			return done, fromDone // stopped where the watch does not look
 		}
 	}
 	var last time.Time
-	for _, v := range splitList(events[start].Detail["pods"]) {
+	for _, v := range events[start].StoppedPods() {
 		exit, ok := lastExit(events[start:], ns+"/"+v)
 		if !ok {
 			return done, fromDone
@@ -104,13 +104,6 @@ func lastExit(events []ledger.Event, pod string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
 }
 
 // disarm stops a pending end (nil-safe). After it returns, the end never

@@ -216,10 +216,8 @@ func failureText(e ledger.Event) string {
 // ledger's pod names, sorted.
 func victimsOf(ix *index, start ledger.Event) []string {
 	var out []string
-	for _, name := range strings.Split(start.Detail["pods"], ",") {
-		if name = strings.TrimSpace(name); name != "" {
-			out = append(out, ix.canonicalPodName(name))
-		}
+	for _, name := range start.StoppedPods() {
+		out = append(out, ix.canonicalPodName(name))
 	}
 	sort.Strings(out)
 	return out
